@@ -1,0 +1,47 @@
+// Input contracts shared by the MCP tools and the CLI: one definition of
+// every limit, so both adapters accept and refuse exactly the same things.
+import { z } from 'zod';
+import { UserError } from '../errors/userError.js';
+import { SEARCH_MODES } from '../search/hybridSearcher.js';
+
+export const projectName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'use 1-63 letters, digits, dots, dashes or underscores')
+  .describe('Project name (defaults to the project whose repository contains the working directory)');
+
+export const indexRequest = {
+  path: z.string().min(1).max(4096).describe('Repository directory to index (absolute, or relative to the server working directory)'),
+  project: projectName.optional().describe('Project name; defaults to the directory name'),
+  force: z.boolean().optional().describe('Re-chunk and re-embed every file instead of only changed ones'),
+};
+
+export const searchRequest = {
+  query: z
+    .string()
+    .max(2000)
+    .refine((value) => value.trim().length > 0, 'the query is empty')
+    .describe('What to look for: a natural-language question or identifiers'),
+  project: projectName.optional(),
+  limit: z.number().int().min(1).max(100).optional().describe('Number of results (1-100, default 10)'),
+  mode: z.enum(SEARCH_MODES).optional().describe('hybrid (default): meaning + keywords; semantic: meaning only; lexical: keywords only'),
+  language: z.string().min(1).max(40).optional().describe('Only this language, e.g. python, typescript, go'),
+  extension: z.string().min(1).max(20).optional().describe('Only files with this extension, e.g. py or .tsx'),
+  path: z.string().min(1).max(500).optional().describe('Only paths matching this glob or below this directory, e.g. src/auth or **/*.test.ts'),
+  max_tokens: z.number().int().min(200).max(100_000).optional().describe('Budget for all snippets together (default 8000 estimated tokens)'),
+  context_lines: z.number().int().min(0).max(50).optional().describe('Extra lines of the file around each result (default 0)'),
+};
+
+export const searchRequestSchema = z.object(searchRequest);
+export type SearchInput = z.infer<typeof searchRequestSchema>;
+
+export const DEFAULT_LIMIT = 10;
+export const DEFAULT_MAX_TOKENS = 8000;
+
+/** zod failure → INVALID_INPUT naming the field and the rule it broke. */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue.path.join('.') || 'input';
+  throw new UserError('INVALID_INPUT', `Invalid ${field}: ${issue.message}.`, 'Fix that argument and try again.');
+}

@@ -1,0 +1,147 @@
+// Public JSON shapes: MCP structuredContent and CLI --json output are the same,
+// so scripts and agents see one contract.
+import { z } from 'zod';
+import type { IndexJob } from './indexJobs.js';
+import type { ProjectStatus, SearchOutcome } from './codebaseService.js';
+import type { ProjectRecord } from '../store/projectRegistry.js';
+
+export const indexStartedOutput = {
+  job_id: z.string(),
+  project: z.string(),
+  root: z.string(),
+  state: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  already_running: z.boolean(),
+};
+
+export const jobStatusOutput = {
+  project: z.string(),
+  root: z.string(),
+  job_id: z.string().nullable(),
+  state: z.enum(['running', 'succeeded', 'failed', 'cancelled', 'idle']),
+  phase: z.string().nullable(),
+  files_done: z.number(),
+  files_total: z.number(),
+  files_changed: z.number(),
+  chunks_written: z.number(),
+  chunks_embedded: z.number(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+  error: z.string().nullable(),
+  file_errors: z.array(z.object({ path: z.string(), message: z.string() })),
+  indexed_files: z.number(),
+  indexed_chunks: z.number(),
+  last_indexed_at: z.string().nullable(),
+  embedding_model: z.string().nullable(),
+};
+
+export const searchOutput = {
+  project: z.string(),
+  mode: z.string(),
+  results: z.array(
+    z.object({
+      path: z.string(),
+      start_line: z.number(),
+      end_line: z.number(),
+      symbol: z.string().nullable(),
+      kind: z.string().nullable(),
+      language: z.string(),
+      score: z.number(),
+      snippet: z.string(),
+      snippet_start_line: z.number(),
+      truncated: z.boolean(),
+    }),
+  ),
+  omitted_for_budget: z.number(),
+};
+
+export const projectsOutput = {
+  projects: z.array(
+    z.object({
+      name: z.string(),
+      root: z.string(),
+      files: z.number().nullable(),
+      chunks: z.number().nullable(),
+      last_indexed_at: z.string().nullable(),
+      indexing: z.boolean(),
+    }),
+  ),
+};
+
+export function jobFields(job: IndexJob | null) {
+  return {
+    job_id: job?.id ?? null,
+    state: job?.state ?? ('idle' as const),
+    phase: job?.state === 'running' ? job.progress.phase : null,
+    files_done: job?.progress.filesDone ?? 0,
+    files_total: job?.progress.filesTotal ?? 0,
+    files_changed: job?.progress.filesChanged ?? 0,
+    chunks_written: job?.progress.chunksWritten ?? 0,
+    chunks_embedded: job?.progress.chunksEmbedded ?? 0,
+    started_at: job?.startedAt ?? null,
+    finished_at: job?.finishedAt ?? null,
+    error: job?.error ?? null,
+    file_errors: job?.summary?.errors ?? [],
+  };
+}
+
+export function statusContent(status: ProjectStatus) {
+  return {
+    project: status.project.name,
+    root: status.project.root,
+    ...jobFields(status.job),
+    indexed_files: status.counts.files,
+    indexed_chunks: status.counts.chunks,
+    last_indexed_at: status.project.lastIndex?.finishedAt ?? null,
+    embedding_model: status.embedder ? `${status.embedder.id} (${status.embedder.dimensions}d)` : null,
+  };
+}
+
+export function searchContent(outcome: SearchOutcome) {
+  return {
+    project: outcome.project,
+    mode: outcome.mode,
+    results: outcome.results.map((hit) => ({
+      path: hit.path,
+      start_line: hit.startLine,
+      end_line: hit.endLine,
+      symbol: hit.symbol,
+      kind: hit.kind,
+      language: hit.language,
+      score: hit.score,
+      snippet: hit.snippet,
+      snippet_start_line: hit.snippetStartLine,
+      truncated: hit.truncated,
+    })),
+    omitted_for_budget: outcome.omittedForBudget,
+  };
+}
+
+/** Text for clients that read only `content`: the results themselves, compactly. */
+export function searchText(outcome: SearchOutcome): string {
+  if (outcome.results.length === 0) {
+    return `No results in project '${outcome.project}' (${outcome.mode}). Try other words, mode "lexical" for exact identifiers, or fewer filters.`;
+  }
+  const lines = [`${outcome.results.length} results in project '${outcome.project}' (${outcome.mode}):`];
+  for (const hit of outcome.results) {
+    const symbol = hit.symbol ? ` ${hit.symbol}` : '';
+    lines.push('', `## ${hit.path}:${hit.startLine}-${hit.endLine}${symbol} (score ${hit.score})`);
+    lines.push('```' + hit.language, hit.snippet, '```');
+  }
+  if (outcome.omittedForBudget > 0) {
+    lines.push('', `${outcome.omittedForBudget} more results left out to stay within max_tokens.`);
+  }
+  return lines.join('\n');
+}
+
+export function projectsContent(projects: (ProjectRecord & { indexing: boolean })[]) {
+  return {
+    projects: projects.map((project) => ({
+      name: project.name,
+      root: project.root,
+      files: project.lastIndex?.files ?? null,
+      chunks: project.lastIndex?.chunks ?? null,
+      last_indexed_at: project.lastIndex?.finishedAt ?? null,
+      indexing: project.indexing,
+    })),
+  };
+}

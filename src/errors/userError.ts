@@ -1,0 +1,47 @@
+// Errors a user can act on. Every adapter (CLI, MCP) shows `message` and
+// `hint` as they are, without a stack trace; anything else is a bug.
+
+export type UserErrorCode =
+  | 'INVALID_INPUT'
+  | 'PATH_NOT_FOUND'
+  | 'NOT_A_DIRECTORY'
+  | 'UNKNOWN_PROJECT'
+  | 'NO_PROJECT_FOR_DIRECTORY'
+  | 'PROJECT_LOCKED'
+  | 'PROJECT_EXISTS'
+  | 'NOT_INDEXED'
+  | 'MODEL_MISMATCH'
+  | 'UNKNOWN_JOB'
+  | 'INDEX_IN_PROGRESS'
+  | 'DATABASE_UNAVAILABLE'
+  | 'EMBEDDER_UNAVAILABLE'
+  | 'CONFIG_INVALID';
+
+export class UserError extends Error {
+  readonly code: UserErrorCode;
+  /** What to do about it, phrased as an instruction. */
+  readonly hint: string | undefined;
+
+  constructor(code: UserErrorCode, message: string, hint?: string) {
+    super(message);
+    this.name = 'UserError';
+    this.code = code;
+    this.hint = hint;
+  }
+
+  /** One paragraph for people: what happened, then what to do. */
+  describe(): string {
+    return this.hint ? `${this.message}\n${this.hint}` : this.message;
+  }
+}
+
+export function isUserError(error: unknown): error is UserError {
+  return error instanceof UserError;
+}
+
+/** Message for any thrown value, never a stack trace. */
+export function describeError(error: unknown): string {
+  if (error instanceof UserError) return error.describe();
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

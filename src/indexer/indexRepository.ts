@@ -1,0 +1,228 @@
+// scan → diff → chunk → embed → write, for one project. Each batch of files
+// is written in one transaction, so a crash or a cancel leaves every file
+// either as it was or fully replaced; the next run picks up the rest.
+import { createHash } from 'node:crypto';
+import { extname } from 'node:path';
+import { chunkFile } from '../chunk/chunkFile.js';
+import type { Embedder } from '../embed/embedder.js';
+import { readSourceFile } from '../scan/readSourceFile.js';
+import { scanRepository, type ScannedFile, type SkipReason } from '../scan/scanRepository.js';
+import type { ChunkRecord, FileWrite, ProjectStore } from '../store/projectStore.js';
+import { toVectorLiteral } from '../store/projectStore.js';
+import { codeTokens } from '../tokens/codeTokens.js';
+
+export type IndexPhase = 'scanning' | 'removing' | 'indexing' | 'finalizing' | 'done';
+
+export interface IndexProgress {
+  phase: IndexPhase;
+  filesTotal: number;
+  filesDone: number;
+  filesChanged: number;
+  chunksWritten: number;
+  chunksEmbedded: number;
+}
+
+export interface IndexSummary {
+  filesScanned: number;
+  filesIndexed: number;
+  filesUnchanged: number;
+  filesDeleted: number;
+  filesSkipped: Partial<Record<SkipReason, number>>;
+  chunksWritten: number;
+  chunksEmbedded: number;
+  chunksReused: number;
+  totalFiles: number;
+  totalChunks: number;
+  durationMs: number;
+  errors: { path: string; message: string }[];
+}
+
+export interface IndexOptions {
+  force?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: IndexProgress) => void;
+  maxFileBytes?: number;
+  includeSecrets?: boolean;
+}
+
+/** Files read, chunked and embedded together, then written in one transaction. */
+const FILES_PER_BATCH = 64;
+const EMBED_BATCH = 256;
+/** Above this many changed files the HNSW index is rebuilt once instead of updated row by row. */
+const BULK_LOAD_FILES = 500;
+
+export function contentHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export class IndexCancelledError extends Error {
+  constructor() {
+    super('Indexing was cancelled; files written so far stay indexed and the next run finishes the rest.');
+    this.name = 'IndexCancelledError';
+  }
+}
+
+function chunkRecordsFor(path: string, chunks: Awaited<ReturnType<typeof chunkFile>>['chunks']): ChunkRecord[] {
+  const pathTokens = codeTokens(path).join(' ');
+  return chunks.map((chunk) => ({
+    startLine: chunk.startLine,
+    endLine: chunk.endLine,
+    symbol: chunk.symbol,
+    kind: chunk.kind,
+    content: chunk.content,
+    contentHash: contentHash(chunk.content),
+    headingText: `${pathTokens} ${codeTokens(chunk.symbols.join(' '), true).join(' ')}`,
+    bodyText: codeTokens(chunk.content, true).join(' '),
+    embedding: '',
+  }));
+}
+
+export async function indexRepository(
+  store: ProjectStore,
+  root: string,
+  embedder: Embedder,
+  options: IndexOptions = {},
+): Promise<IndexSummary> {
+  const started = Date.now();
+  const summary: IndexSummary = {
+    filesScanned: 0,
+    filesIndexed: 0,
+    filesUnchanged: 0,
+    filesDeleted: 0,
+    filesSkipped: {},
+    chunksWritten: 0,
+    chunksEmbedded: 0,
+    chunksReused: 0,
+    totalFiles: 0,
+    totalChunks: 0,
+    durationMs: 0,
+    errors: [],
+  };
+  const progress: IndexProgress = { phase: 'scanning', filesTotal: 0, filesDone: 0, filesChanged: 0, chunksWritten: 0, chunksEmbedded: 0 };
+  const report = (phase: IndexPhase) => {
+    progress.phase = phase;
+    options.onProgress?.({ ...progress });
+  };
+  const checkCancelled = () => {
+    if (options.signal?.aborted) throw new IndexCancelledError();
+  };
+  const skip = (reason: SkipReason) => {
+    summary.filesSkipped[reason] = (summary.filesSkipped[reason] ?? 0) + 1;
+  };
+
+  report('scanning');
+  await store.prepareForEmbedder({ id: embedder.id, dimensions: embedder.dimensions }, options.force === true);
+  const scan = await scanRepository(root, { maxFileBytes: options.maxFileBytes, includeSecrets: options.includeSecrets });
+  for (const skipped of scan.skipped) skip(skipped.reason);
+  summary.filesScanned = scan.files.length;
+  progress.filesTotal = scan.files.length;
+  checkCancelled();
+
+  report('removing');
+  const stored = await store.fileHashes();
+  const present = new Set(scan.files.map((file) => file.relativePath));
+  const gone = [...stored.keys()].filter((path) => !present.has(path));
+  await store.deleteFiles(gone);
+  summary.filesDeleted = gone.length;
+
+  report('indexing');
+  const bulkLoad = options.force === true || scan.files.length - stored.size > BULK_LOAD_FILES;
+  if (bulkLoad) await store.dropVectorIndex();
+  const unreadable: string[] = [];
+  for (let start = 0; start < scan.files.length; start += FILES_PER_BATCH) {
+    checkCancelled();
+    const batch = scan.files.slice(start, start + FILES_PER_BATCH);
+    const prepared = await prepareBatch(batch, stored, options, summary, skip, unreadable);
+    await embedBatch(prepared, store, embedder, summary);
+    checkCancelled();
+    await store.writeFiles(prepared);
+    for (const file of prepared) summary.chunksWritten += file.chunks.length;
+    summary.filesIndexed += prepared.length;
+    progress.filesDone = Math.min(scan.files.length, start + batch.length);
+    progress.filesChanged = summary.filesIndexed;
+    progress.chunksWritten = summary.chunksWritten;
+    progress.chunksEmbedded = summary.chunksEmbedded;
+    report('indexing');
+  }
+  // A file that became binary, minified or a secret since the last run leaves the index.
+  await store.deleteFiles(unreadable.filter((path) => stored.has(path)));
+  summary.filesDeleted += unreadable.filter((path) => stored.has(path)).length;
+
+  report('finalizing');
+  await store.ensureVectorIndex();
+  if (summary.filesIndexed > 0 || summary.filesDeleted > 0) await store.analyze();
+  const counts = await store.counts();
+  summary.totalFiles = counts.files;
+  summary.totalChunks = counts.chunks;
+  summary.durationMs = Date.now() - started;
+  report('done');
+  return summary;
+}
+
+async function prepareBatch(
+  batch: ScannedFile[],
+  stored: Map<string, string>,
+  options: IndexOptions,
+  summary: IndexSummary,
+  skip: (reason: SkipReason) => void,
+  unreadable: string[],
+): Promise<FileWrite[]> {
+  const reads = await Promise.all(batch.map((file) => readSourceFile(file, { includeSecrets: options.includeSecrets })));
+  const prepared: FileWrite[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    const file = batch[i];
+    const read = reads[i];
+    if ('skip' in read) {
+      skip(read.skip);
+      unreadable.push(file.relativePath);
+      continue;
+    }
+    const hash = contentHash(read.text);
+    if (!options.force && stored.get(file.relativePath) === hash) {
+      summary.filesUnchanged++;
+      continue;
+    }
+    try {
+      const chunked = await chunkFile(file.relativePath, read.text);
+      const chunks = chunkRecordsFor(file.relativePath, chunked.chunks);
+      prepared.push({
+        path: file.relativePath,
+        language: chunked.language,
+        extension: extname(file.relativePath).slice(1).toLowerCase(),
+        contentHash: hash,
+        sizeBytes: file.size,
+        lineCount: read.text.length === 0 ? 0 : read.text.split('\n').length,
+        chunks,
+      });
+    } catch (error) {
+      summary.errors.push({ path: file.relativePath, message: (error as Error).message });
+    }
+  }
+  return prepared;
+}
+
+/** Fills every chunk's vector: first from vectors already stored for the same content, then from the embedder. */
+async function embedBatch(prepared: FileWrite[], store: ProjectStore, embedder: Embedder, summary: IndexSummary): Promise<void> {
+  const hashes = [...new Set(prepared.flatMap((file) => file.chunks.map((chunk) => chunk.contentHash)))];
+  const known = await store.embeddingsFor(hashes);
+  const missing = new Map<string, string>(); // hash → content
+  for (const file of prepared) {
+    for (const chunk of file.chunks) {
+      if (!known.has(chunk.contentHash)) missing.set(chunk.contentHash, chunk.content);
+    }
+  }
+  const missingHashes = [...missing.keys()];
+  for (let start = 0; start < missingHashes.length; start += EMBED_BATCH) {
+    const slice = missingHashes.slice(start, start + EMBED_BATCH);
+    const vectors = await embedder.embedDocuments(slice.map((hash) => missing.get(hash) as string));
+    slice.forEach((hash, index) => known.set(hash, toVectorLiteral(vectors[index])));
+  }
+  summary.chunksEmbedded += missingHashes.length;
+  for (const file of prepared) {
+    for (const chunk of file.chunks) {
+      chunk.embedding = known.get(chunk.contentHash) as string;
+    }
+    summary.chunksReused += file.chunks.length;
+  }
+  summary.chunksReused -= missingHashes.length;
+}

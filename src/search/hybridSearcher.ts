@@ -1,0 +1,195 @@
+// query ─► embed ─┬─► vector top-K ───┐
+//                 └─► full-text top-K ┴─► fuse (reciprocal rank) ─► filter ─► snippets within a token budget
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import picomatch from 'picomatch';
+import type { ChunkFilters, ProjectStore, RankedChunk, StoredChunk } from '../store/projectStore.js';
+import { toVectorLiteral } from '../store/projectStore.js';
+import { codeTokens } from '../tokens/codeTokens.js';
+
+export const SEARCH_MODES = ['hybrid', 'semantic', 'lexical'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];
+
+export interface SearchRequest {
+  query: string;
+  mode: SearchMode;
+  limit: number;
+  languages?: string[];
+  extensions?: string[];
+  /** Glob over repository-relative paths; a plain directory name matches everything below it. */
+  path?: string;
+  /** Budget for all snippets together, in estimated tokens. */
+  maxTokens: number;
+  /** Lines of the file shown around each chunk. */
+  contextLines?: number;
+}
+
+export interface SearchHit {
+  path: string;
+  startLine: number;
+  endLine: number;
+  symbol: string | null;
+  kind: string | null;
+  language: string;
+  /** In [0, 1]; higher is better. Comparable within one response. */
+  score: number;
+  snippet: string;
+  /** First line of `snippet` (differs from startLine when context lines were added). */
+  snippetStartLine: number;
+  /** True when the snippet was cut to fit the token budget. */
+  truncated: boolean;
+}
+
+export interface SearchResponse {
+  mode: SearchMode;
+  results: SearchHit[];
+  /** Results that matched but were left out to stay within maxTokens. */
+  omittedForBudget: number;
+  estimatedTokens: number;
+}
+
+/** Reciprocal-rank-fusion constant: the usual 60 keeps one list's top hit from drowning the other list. */
+const RRF_K = 60;
+const MAX_QUERY_TOKENS = 40;
+const TOKENS_PER_RESULT_OVERHEAD = 30;
+
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/** 'a | b | c' over the query's code-aware tokens; empty when nothing is searchable. */
+export function fullTextQuery(query: string): string {
+  const tokens = [...new Set(codeTokens(query, true))].filter((token) => /^[a-z0-9]+$/.test(token));
+  return tokens.slice(0, MAX_QUERY_TOKENS).join(' | ');
+}
+
+export function pathMatcher(glob: string): (path: string) => boolean {
+  const trimmed = glob.replace(/^\.\//, '').replace(/\/+$/, '');
+  const matchers = [picomatch(trimmed, { dot: true }), picomatch(`${trimmed}/**`, { dot: true })];
+  return (path) => matchers.some((matches) => matches(path));
+}
+
+async function filtersFor(store: ProjectStore, request: SearchRequest): Promise<ChunkFilters | null> {
+  const filters: ChunkFilters = {
+    languages: request.languages?.map((language) => language.toLowerCase()),
+    extensions: request.extensions?.map((extension) => extension.replace(/^\./, '').toLowerCase()),
+  };
+  if (request.path) {
+    const matches = pathMatcher(request.path);
+    const files = await store.filePaths();
+    const ids = files.filter((file) => matches(file.path)).map((file) => file.id);
+    if (ids.length === 0) return null;
+    if (ids.length < files.length) filters.fileIds = ids;
+  }
+  return filters;
+}
+
+function fuse(lists: RankedChunk[][], limit: number): { id: number; score: number }[] {
+  const scores = new Map<number, number>();
+  for (const list of lists) {
+    list.forEach((hit, rank) => scores.set(hit.id, (scores.get(hit.id) ?? 0) + 1 / (RRF_K + rank + 1)));
+  }
+  // Normalised by the best possible fused score (first in every list) so scores land in [0, 1].
+  const best = lists.length / (RRF_K + 1);
+  return [...scores.entries()]
+    .map(([id, score]) => ({ id, score: score / best }))
+    .sort((a, b) => b.score - a.score || a.id - b.id)
+    .slice(0, limit);
+}
+
+export type QueryEmbedder = (query: string) => Promise<Float32Array>;
+
+async function rankedIds(
+  store: ProjectStore,
+  embedQuery: QueryEmbedder,
+  request: SearchRequest,
+  filters: ChunkFilters,
+): Promise<{ id: number; score: number }[]> {
+  const candidates = Math.max(request.limit * 4, 40);
+  const semantic = async (count: number) =>
+    store.nearestChunks(toVectorLiteral(await embedQuery(request.query)), count, filters);
+  const lexical = async (count: number) => {
+    const tsquery = fullTextQuery(request.query);
+    return tsquery ? store.matchingChunks(tsquery, count, filters) : [];
+  };
+  switch (request.mode) {
+    case 'semantic':
+      return (await semantic(request.limit)).map((hit) => ({ id: hit.id, score: Math.max(0, Math.min(1, 1 - hit.value)) }));
+    case 'lexical':
+      return (await lexical(request.limit)).map((hit) => ({ id: hit.id, score: hit.value }));
+    case 'hybrid': {
+      const [vectorHits, textHits] = await Promise.all([semantic(candidates), lexical(candidates)]);
+      return fuse([vectorHits, textHits], request.limit);
+    }
+  }
+}
+
+async function withContext(root: string, chunk: StoredChunk, contextLines: number): Promise<{ text: string; firstLine: number }> {
+  if (contextLines <= 0) return { text: chunk.content, firstLine: chunk.startLine };
+  try {
+    const lines = (await readFile(join(root, chunk.path), 'utf8')).split('\n');
+    const first = Math.max(1, chunk.startLine - contextLines);
+    const last = Math.min(lines.length, chunk.endLine + contextLines);
+    return { text: lines.slice(first - 1, last).join('\n'), firstLine: first };
+  } catch {
+    return { text: chunk.content, firstLine: chunk.startLine }; // file changed or gone since indexing
+  }
+}
+
+function cutToTokens(text: string, tokens: number): string {
+  const lines = text.split('\n');
+  const kept: string[] = [];
+  let used = 0;
+  for (const line of lines) {
+    used += estimateTokens(`${line}\n`);
+    if (used > tokens) break;
+    kept.push(line);
+  }
+  return kept.length ? kept.join('\n') : text.slice(0, Math.max(0, tokens * 4));
+}
+
+export async function searchChunks(
+  store: ProjectStore,
+  embedQuery: QueryEmbedder,
+  root: string,
+  request: SearchRequest,
+): Promise<SearchResponse> {
+  const filters = await filtersFor(store, request);
+  const ranked = filters ? await rankedIds(store, embedQuery, request, filters) : [];
+  const chunks = await store.chunksById(ranked.map((hit) => hit.id));
+  const results: SearchHit[] = [];
+  let budget = request.maxTokens;
+  let omittedForBudget = 0;
+  for (const hit of ranked) {
+    const chunk = chunks.get(hit.id);
+    if (!chunk) continue;
+    if (budget <= TOKENS_PER_RESULT_OVERHEAD) {
+      omittedForBudget++;
+      continue;
+    }
+    const { text, firstLine } = await withContext(root, chunk, request.contextLines ?? 0);
+    const cost = estimateTokens(text) + TOKENS_PER_RESULT_OVERHEAD;
+    let snippet = text;
+    if (cost > budget) {
+      if (results.length > 0) {
+        omittedForBudget++;
+        continue;
+      }
+      snippet = cutToTokens(text, budget - TOKENS_PER_RESULT_OVERHEAD);
+    }
+    budget -= estimateTokens(snippet) + TOKENS_PER_RESULT_OVERHEAD;
+    results.push({
+      path: chunk.path,
+      startLine: chunk.startLine,
+      endLine: chunk.endLine,
+      symbol: chunk.symbol,
+      kind: chunk.kind,
+      language: chunk.language,
+      score: Math.round(hit.score * 10000) / 10000,
+      snippet,
+      snippetStartLine: firstLine,
+      truncated: snippet !== text,
+    });
+  }
+  return { mode: request.mode, results, omittedForBudget, estimatedTokens: request.maxTokens - budget };
+}

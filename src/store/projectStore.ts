@@ -1,0 +1,317 @@
+// All SQL of one project's index: files, chunks, embeddings and metadata.
+// Backend-neutral: it talks to a SqlClient, PGlite or a PostgreSQL server.
+import { UserError } from '../errors/userError.js';
+import { applyMigrations } from './migrations.js';
+import type { SqlClient } from './sqlClient.js';
+
+export interface EmbedderInfo {
+  id: string;
+  dimensions: number;
+}
+
+export interface ChunkRecord {
+  startLine: number;
+  endLine: number;
+  symbol: string | null;
+  kind: string | null;
+  content: string;
+  contentHash: string;
+  /** Path and symbol tokens: weighted highest in full-text ranking. */
+  headingText: string;
+  /** Code-aware tokens of the content. */
+  bodyText: string;
+  /** pgvector literal, e.g. '[0.1,0.2]'. */
+  embedding: string;
+}
+
+export interface FileWrite {
+  path: string;
+  language: string;
+  extension: string;
+  contentHash: string;
+  sizeBytes: number;
+  lineCount: number;
+  chunks: ChunkRecord[];
+}
+
+export interface ChunkFilters {
+  languages?: string[];
+  extensions?: string[];
+  fileIds?: number[];
+}
+
+export interface RankedChunk {
+  id: number;
+  /** Cosine distance for vector search, normalised rank for full text. */
+  value: number;
+}
+
+export interface StoredChunk {
+  id: number;
+  path: string;
+  language: string;
+  startLine: number;
+  endLine: number;
+  symbol: string | null;
+  kind: string | null;
+  content: string;
+}
+
+export interface IndexCounts {
+  files: number;
+  chunks: number;
+}
+
+const VECTOR_INDEX = 'chunks_embedding_hnsw';
+/** Full-text weights for D, C, B, A: headings (path, symbol) count most. */
+const RANK_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
+
+export function toVectorLiteral(vector: ArrayLike<number>): string {
+  return `[${Array.from(vector, (value) => (Number.isFinite(value) ? value : 0)).join(',')}]`;
+}
+
+function whereClause(filters: ChunkFilters, params: unknown[]): string {
+  const conditions: string[] = [];
+  if (filters.languages?.length) {
+    params.push(filters.languages);
+    conditions.push(`language = ANY($${params.length}::text[])`);
+  }
+  if (filters.extensions?.length) {
+    params.push(filters.extensions);
+    conditions.push(`extension = ANY($${params.length}::text[])`);
+  }
+  if (filters.fileIds) {
+    params.push(filters.fileIds);
+    conditions.push(`file_id = ANY($${params.length}::int[])`);
+  }
+  return conditions.length ? conditions.join(' AND ') : 'true';
+}
+
+export class ProjectStore {
+  private filePathsCache: { id: number; path: string }[] | null = null;
+
+  private constructor(private readonly client: SqlClient) {}
+
+  static async open(client: SqlClient): Promise<ProjectStore> {
+    await applyMigrations(client);
+    // Filtered KNN over HNSW keeps scanning until it has enough rows (pgvector 0.8).
+    await client.exec(`SET hnsw.iterative_scan = relaxed_order; SET hnsw.ef_search = 100;`);
+    return new ProjectStore(client);
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  async getMeta<T>(key: string): Promise<T | undefined> {
+    const rows = await this.client.query<{ value: T }>('SELECT value FROM project_meta WHERE key = $1', [key]);
+    return rows[0]?.value;
+  }
+
+  async setMeta(key: string, value: unknown): Promise<void> {
+    await this.client.query(
+      `INSERT INTO project_meta (key, value) VALUES ($1, $2::jsonb)
+       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+      [key, JSON.stringify(value)],
+    );
+  }
+
+  async embedder(): Promise<EmbedderInfo | undefined> {
+    return this.getMeta<EmbedderInfo>('embedder');
+  }
+
+  /**
+   * Makes the embedding column match `embedder`. A project keeps one model:
+   * a different one is refused unless `rebuild`, which empties the index (in
+   * one transaction) so no file is ever left with vectors of another model.
+   */
+  async prepareForEmbedder(embedder: EmbedderInfo, rebuild: boolean): Promise<void> {
+    const current = await this.embedder();
+    if (current && current.id === embedder.id && current.dimensions === embedder.dimensions) return;
+    if (current && !rebuild) {
+      throw new UserError(
+        'MODEL_MISMATCH',
+        `This project was indexed with embedding model ${current.id} (${current.dimensions} dimensions), but the configured model is ${embedder.id} (${embedder.dimensions} dimensions).`,
+        'Re-index with --force (MCP: force: true) to rebuild it with the configured model, or configure the original model again.',
+      );
+    }
+    await this.client.transaction(async (tx) => {
+      await tx.exec(`DELETE FROM files; DROP INDEX IF EXISTS ${VECTOR_INDEX}; ALTER TABLE chunks DROP COLUMN IF EXISTS embedding;`);
+      await tx.exec(`ALTER TABLE chunks ADD COLUMN embedding vector(${Math.trunc(embedder.dimensions)}) NOT NULL`);
+      await tx.query(
+        `INSERT INTO project_meta (key, value) VALUES ('embedder', $1::jsonb)
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+        [JSON.stringify(embedder)],
+      );
+    });
+    this.filePathsCache = null;
+  }
+
+  async fileHashes(): Promise<Map<string, string>> {
+    const rows = await this.client.query<{ path: string; content_hash: string }>('SELECT path, content_hash FROM files');
+    return new Map(rows.map((row) => [row.path, row.content_hash]));
+  }
+
+  async filePaths(): Promise<{ id: number; path: string }[]> {
+    this.filePathsCache ??= await this.client.query<{ id: number; path: string }>('SELECT id, path FROM files ORDER BY path');
+    return this.filePathsCache;
+  }
+
+  /** Stored vectors for chunk hashes already in the index, so unchanged code is never embedded twice. */
+  async embeddingsFor(contentHashes: string[]): Promise<Map<string, string>> {
+    if (contentHashes.length === 0) return new Map();
+    const rows = await this.client.query<{ content_hash: string; embedding: string }>(
+      `SELECT DISTINCT ON (content_hash) content_hash, embedding::text AS embedding
+       FROM chunks WHERE content_hash = ANY($1::text[])`,
+      [contentHashes],
+    );
+    return new Map(rows.map((row) => [row.content_hash, row.embedding]));
+  }
+
+  /** Replaces the given files and their chunks in one transaction: a crash leaves each file old or new, never half. */
+  async writeFiles(files: FileWrite[]): Promise<void> {
+    if (files.length === 0) return;
+    await this.client.transaction(async (tx) => {
+      const fileRows = await tx.query<{ id: number; path: string }>(
+        `INSERT INTO files (path, language, content_hash, size_bytes, line_count, chunk_count)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[])
+         ON CONFLICT (path) DO UPDATE SET
+           language = EXCLUDED.language, content_hash = EXCLUDED.content_hash,
+           size_bytes = EXCLUDED.size_bytes, line_count = EXCLUDED.line_count,
+           chunk_count = EXCLUDED.chunk_count, indexed_at = now()
+         RETURNING id, path`,
+        [
+          files.map((file) => file.path),
+          files.map((file) => file.language),
+          files.map((file) => file.contentHash),
+          files.map((file) => file.sizeBytes),
+          files.map((file) => file.lineCount),
+          files.map((file) => file.chunks.length),
+        ],
+      );
+      const idByPath = new Map(fileRows.map((row) => [row.path, row.id]));
+      await tx.query('DELETE FROM chunks WHERE file_id = ANY($1::int[])', [fileRows.map((row) => row.id)]);
+      const chunks = files.flatMap((file) => file.chunks.map((chunk) => ({ file, chunk })));
+      if (chunks.length === 0) return;
+      await tx.query(
+        `INSERT INTO chunks (file_id, path, language, extension, start_line, end_line, symbol, kind,
+                             content, content_hash, search_vector, embedding)
+         SELECT file_id, path, language, extension, start_line, end_line, symbol, kind, content, content_hash,
+                setweight(to_tsvector('english', heading), 'A') || setweight(to_tsvector('english', body), 'B'),
+                embedding::vector
+         FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[],
+                     $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+           AS t(file_id, path, language, extension, start_line, end_line, symbol, kind,
+                content, content_hash, heading, body, embedding)`,
+        [
+          chunks.map(({ file }) => idByPath.get(file.path)),
+          chunks.map(({ file }) => file.path),
+          chunks.map(({ file }) => file.language),
+          chunks.map(({ file }) => file.extension),
+          chunks.map(({ chunk }) => chunk.startLine),
+          chunks.map(({ chunk }) => chunk.endLine),
+          chunks.map(({ chunk }) => chunk.symbol),
+          chunks.map(({ chunk }) => chunk.kind),
+          chunks.map(({ chunk }) => chunk.content),
+          chunks.map(({ chunk }) => chunk.contentHash),
+          chunks.map(({ chunk }) => chunk.headingText),
+          chunks.map(({ chunk }) => chunk.bodyText),
+          chunks.map(({ chunk }) => chunk.embedding),
+        ],
+      );
+    });
+    this.filePathsCache = null;
+  }
+
+  async deleteFiles(paths: string[]): Promise<void> {
+    if (paths.length === 0) return;
+    await this.client.query('DELETE FROM files WHERE path = ANY($1::text[])', [paths]);
+    this.filePathsCache = null;
+  }
+
+  async counts(): Promise<IndexCounts> {
+    const rows = await this.client.query<{ files: number; chunks: number }>(
+      'SELECT (SELECT count(*)::int FROM files) AS files, (SELECT count(*)::int FROM chunks) AS chunks',
+    );
+    return rows[0];
+  }
+
+  async hasVectorIndex(): Promise<boolean> {
+    const rows = await this.client.query('SELECT 1 FROM pg_indexes WHERE indexname = $1', [VECTOR_INDEX]);
+    return rows.length > 0;
+  }
+
+  /** Bulk loads run faster without the HNSW index; building it once afterwards is cheaper than growing it row by row. */
+  async dropVectorIndex(): Promise<void> {
+    await this.client.exec(`DROP INDEX IF EXISTS ${VECTOR_INDEX}`);
+  }
+
+  async ensureVectorIndex(): Promise<void> {
+    await this.client.exec(
+      `CREATE INDEX IF NOT EXISTS ${VECTOR_INDEX} ON chunks USING hnsw (embedding vector_cosine_ops)`,
+    );
+  }
+
+  async analyze(): Promise<void> {
+    await this.client.exec('ANALYZE files; ANALYZE chunks;');
+  }
+
+  async nearestChunks(queryVector: string, limit: number, filters: ChunkFilters): Promise<RankedChunk[]> {
+    const params: unknown[] = [queryVector, limit];
+    const where = whereClause(filters, params);
+    const rows = await this.client.query<{ id: string; distance: number }>(
+      `SELECT id, embedding <=> $1::vector AS distance FROM chunks
+       WHERE ${where} ORDER BY embedding <=> $1::vector LIMIT $2`,
+      params,
+    );
+    return rows
+      .map((row) => ({ id: Number(row.id), value: Number(row.distance) }))
+      .sort((a, b) => a.value - b.value);
+  }
+
+  /** `tsquery` is built by the searcher from code-aware tokens ('a | b | c'). */
+  async matchingChunks(tsquery: string, limit: number, filters: ChunkFilters): Promise<RankedChunk[]> {
+    const params: unknown[] = [tsquery, limit];
+    const where = whereClause(filters, params);
+    const rows = await this.client.query<{ id: string; rank: number }>(
+      `SELECT id, ts_rank_cd('${RANK_WEIGHTS}', search_vector, query, 1 | 32) AS rank
+       FROM chunks, to_tsquery('english', $1) AS query
+       WHERE search_vector @@ query AND ${where}
+       ORDER BY rank DESC, id LIMIT $2`,
+      params,
+    );
+    return rows.map((row) => ({ id: Number(row.id), value: Number(row.rank) }));
+  }
+
+  async chunksById(ids: number[]): Promise<Map<number, StoredChunk>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.client.query<{
+      id: string;
+      path: string;
+      language: string;
+      start_line: number;
+      end_line: number;
+      symbol: string | null;
+      kind: string | null;
+      content: string;
+    }>(
+      `SELECT id, path, language, start_line, end_line, symbol, kind, content FROM chunks WHERE id = ANY($1::bigint[])`,
+      [ids],
+    );
+    return new Map(
+      rows.map((row) => [
+        Number(row.id),
+        {
+          id: Number(row.id),
+          path: row.path,
+          language: row.language,
+          startLine: row.start_line,
+          endLine: row.end_line,
+          symbol: row.symbol,
+          kind: row.kind,
+          content: row.content,
+        },
+      ]),
+    );
+  }
+}

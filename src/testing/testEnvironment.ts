@@ -1,0 +1,58 @@
+// Shared by the test files: temporary homes and repositories, and running the
+// built CLI as a user would.
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CLI_PATH = join(REPO_ROOT, 'dist', 'cli', 'main.js');
+export const SAMPLE_REPO = join(REPO_ROOT, 'test', 'fixtures', 'sample-repo');
+export const SAMPLE_QUERIES = join(REPO_ROOT, 'test', 'fixtures', 'sample-queries.json');
+
+const created: string[] = [];
+
+export async function temporaryDirectory(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `codebase-mcp-${prefix}-`));
+  created.push(dir);
+  return dir;
+}
+
+/** A writable copy of the sample repository, so tests can edit files. */
+export async function copyOfSampleRepo(): Promise<string> {
+  const dir = join(await temporaryDirectory('repo'), 'sample-repo');
+  await cp(SAMPLE_REPO, dir, { recursive: true });
+  return dir;
+}
+
+export async function removeTemporaryDirectories(): Promise<void> {
+  await Promise.all(created.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+/** Environment for a child process with its own data home and no inherited project settings. */
+export function isolatedEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, CODEBASE_MCP_HOME: home, ...extra };
+  delete env.DATABASE_URL;
+  delete env.CODEBASE_MCP_DATABASE_URL;
+  delete env.CODEBASE_MCP_CONFIG;
+  return env;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], options: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_PATH, ...args], { env: options.env, cwd: options.cwd ?? REPO_ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data) => (stdout += data));
+    child.stderr.on('data', (data) => (stderr += data));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
