@@ -133,7 +133,7 @@ export async function indexRepository(
     checkCancelled();
     const batch = scan.files.slice(start, start + FILES_PER_BATCH);
     const prepared = await prepareBatch(batch, stored, options, summary, skip, unreadable);
-    await embedBatch(prepared, store, embedder, summary);
+    await embedBatch(prepared, options.force ? null : store, embedder, summary);
     checkCancelled();
     await store.writeFiles(prepared);
     for (const file of prepared) summary.chunksWritten += file.chunks.length;
@@ -201,10 +201,13 @@ async function prepareBatch(
   return prepared;
 }
 
-/** Fills every chunk's vector: first from vectors already stored for the same content, then from the embedder. */
-async function embedBatch(prepared: FileWrite[], store: ProjectStore, embedder: Embedder, summary: IndexSummary): Promise<void> {
+/**
+ * Fills every chunk's vector: first from vectors already stored for the same
+ * content (unless `stored` is null, as with --force), then from the embedder.
+ */
+async function embedBatch(prepared: FileWrite[], stored: ProjectStore | null, embedder: Embedder, summary: IndexSummary): Promise<void> {
   const hashes = [...new Set(prepared.flatMap((file) => file.chunks.map((chunk) => chunk.contentHash)))];
-  const known = await store.embeddingsFor(hashes);
+  const known = stored ? await stored.embeddingsFor(hashes) : new Map<string, string>();
   const missing = new Map<string, string>(); // hash → content
   for (const file of prepared) {
     for (const chunk of file.chunks) {

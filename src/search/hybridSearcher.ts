@@ -57,10 +57,10 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-/** 'a | b | c' over the query's code-aware tokens; empty when nothing is searchable. */
-export function fullTextQuery(query: string): string {
+/** The query's distinct code-aware tokens, as full-text search terms. */
+export function fullTextTerms(query: string): string[] {
   const tokens = [...new Set(codeTokens(query, true))].filter((token) => /^[a-z0-9]+$/.test(token));
-  return tokens.slice(0, MAX_QUERY_TOKENS).join(' | ');
+  return tokens.slice(0, MAX_QUERY_TOKENS);
 }
 
 export function pathMatcher(glob: string): (path: string) => boolean {
@@ -108,10 +108,7 @@ async function rankedIds(
   const candidates = Math.max(request.limit * 4, 40);
   const semantic = async (count: number) =>
     store.nearestChunks(toVectorLiteral(await embedQuery(request.query)), count, filters);
-  const lexical = async (count: number) => {
-    const tsquery = fullTextQuery(request.query);
-    return tsquery ? store.matchingChunks(tsquery, count, filters) : [];
-  };
+  const lexical = (count: number) => store.matchingChunks(fullTextTerms(request.query), count, filters);
   switch (request.mode) {
     case 'semantic':
       return (await semantic(request.limit)).map((hit) => ({ id: hit.id, score: Math.max(0, Math.min(1, 1 - hit.value)) }));

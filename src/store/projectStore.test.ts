@@ -55,10 +55,10 @@ test('vector and full-text retrieval rank the closest chunk first, within filter
   const paths = await store.filePaths();
   const idOf = async (hits: { id: number }[]) => (await store.chunksById([hits[0].id])).get(hits[0].id)?.path;
   assert.equal(await idOf(await store.nearestChunks(toVectorLiteral([0.1, 0.9, 0]), 2, {})), 'y.txt');
-  assert.equal(await idOf(await store.matchingChunks('configuration | config', 2, {})), 'x.txt');
+  assert.equal(await idOf(await store.matchingChunks(['configuration', 'config'], 2, {})), 'x.txt');
   const onlyX = { fileIds: paths.filter((entry) => entry.path === 'x.txt').map((entry) => entry.id) };
   assert.equal(await idOf(await store.nearestChunks(toVectorLiteral([0, 1, 0]), 2, onlyX)), 'x.txt');
-  assert.deepEqual(await store.matchingChunks('user', 2, onlyX), []);
+  assert.deepEqual(await store.matchingChunks(['user'], 2, onlyX), []);
 });
 
 test('stored vectors are found again by content hash', async () => {

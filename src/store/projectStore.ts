@@ -65,6 +65,10 @@ export interface IndexCounts {
 const VECTOR_INDEX = 'chunks_embedding_hnsw';
 /** Full-text weights for D, C, B, A: headings (path, symbol) count most. */
 const RANK_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
+/** Document frequencies are counted up to this many chunks: beyond it a term is common, however common. */
+const DF_COUNT_CAP = 5000;
+/** A term in more than this share of chunks does not select candidates by itself. */
+const COMMON_TERM_SHARE = 0.2;
 
 export function toVectorLiteral(vector: ArrayLike<number>): string {
   return `[${Array.from(vector, (value) => (Number.isFinite(value) ? value : 0)).join(',')}]`;
@@ -89,6 +93,7 @@ function whereClause(filters: ChunkFilters, params: unknown[]): string {
 
 export class ProjectStore {
   private filePathsCache: { id: number; path: string }[] | null = null;
+  private countsCache: IndexCounts | null = null;
 
   private constructor(private readonly client: SqlClient) {}
 
@@ -144,7 +149,7 @@ export class ProjectStore {
         [JSON.stringify(embedder)],
       );
     });
-    this.filePathsCache = null;
+    this.invalidateCaches();
   }
 
   async fileHashes(): Promise<Map<string, string>> {
@@ -220,20 +225,28 @@ export class ProjectStore {
         ],
       );
     });
-    this.filePathsCache = null;
+    this.invalidateCaches();
   }
 
   async deleteFiles(paths: string[]): Promise<void> {
     if (paths.length === 0) return;
     await this.client.query('DELETE FROM files WHERE path = ANY($1::text[])', [paths]);
-    this.filePathsCache = null;
+    this.invalidateCaches();
   }
 
   async counts(): Promise<IndexCounts> {
-    const rows = await this.client.query<{ files: number; chunks: number }>(
-      'SELECT (SELECT count(*)::int FROM files) AS files, (SELECT count(*)::int FROM chunks) AS chunks',
-    );
-    return rows[0];
+    this.countsCache ??= (
+      await this.client.query<IndexCounts>(
+        'SELECT (SELECT count(*)::int FROM files) AS files, (SELECT count(*)::int FROM chunks) AS chunks',
+      )
+    )[0];
+    return { ...this.countsCache };
+  }
+
+  /** Cached per write: search reads file paths and counts on every query. */
+  private invalidateCaches(): void {
+    this.filePathsCache = null;
+    this.countsCache = null;
   }
 
   async hasVectorIndex(): Promise<boolean> {
@@ -269,18 +282,46 @@ export class ProjectStore {
       .sort((a, b) => a.value - b.value);
   }
 
-  /** `tsquery` is built by the searcher from code-aware tokens ('a | b | c'). */
-  async matchingChunks(tsquery: string, limit: number, filters: ChunkFilters): Promise<RankedChunk[]> {
-    const params: unknown[] = [tsquery, limit];
+  /**
+   * Full-text retrieval ranked BM25-style: each query term counts by its
+   * rarity (IDF) times its weighted frequency in the chunk, so a rare
+   * identifier outweighs a word that appears everywhere. Terms found in more
+   * than a fifth of all chunks only add to the score, never select rows on
+   * their own, which keeps the candidate set small.
+   */
+  async matchingChunks(tokens: string[], limit: number, filters: ChunkFilters): Promise<RankedChunk[]> {
+    if (tokens.length === 0) return [];
+    const terms = await this.client.query<{ lexeme: string; df: number }>(
+      `SELECT lexeme, (SELECT count(*) FROM (SELECT 1 FROM chunks WHERE search_vector @@ lexeme::tsquery LIMIT $2) hits)::int AS df
+       FROM (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('english', token))) AS lexeme
+             FROM unnest($1::text[]) AS token) lexemes`,
+      [tokens, DF_COUNT_CAP],
+    );
+    const present = terms.filter((term) => term.df > 0);
+    if (present.length === 0) return [];
+    const total = Math.max((await this.counts()).chunks, 1);
+    const weighted = present.map((term) => ({
+      lexeme: term.lexeme,
+      common: term.df >= Math.min(DF_COUNT_CAP, total * COMMON_TERM_SHARE),
+      idf: Math.log(1 + (total - term.df + 0.5) / (term.df + 0.5)),
+    }));
+    const selecting = weighted.some((term) => !term.common) ? weighted.filter((term) => !term.common) : weighted;
+    const params: unknown[] = [limit];
+    const scoreParts = weighted.map((term) => {
+      params.push(term.lexeme, term.idf);
+      return `ts_rank('${RANK_WEIGHTS}', search_vector, $${params.length - 1}::tsquery, 1) * $${params.length}`;
+    });
+    params.push(selecting.map((term) => term.lexeme).join(' | '));
+    const matchParam = params.length;
     const where = whereClause(filters, params);
-    const rows = await this.client.query<{ id: string; rank: number }>(
-      `SELECT id, ts_rank_cd('${RANK_WEIGHTS}', search_vector, query, 1 | 32) AS rank
-       FROM chunks, to_tsquery('english', $1) AS query
-       WHERE search_vector @@ query AND ${where}
-       ORDER BY rank DESC, id LIMIT $2`,
+    const rows = await this.client.query<{ id: string; score: number }>(
+      `SELECT id, (${scoreParts.join(' + ')}) AS score
+       FROM chunks WHERE search_vector @@ $${matchParam}::tsquery AND ${where}
+       ORDER BY score DESC, id LIMIT $1`,
       params,
     );
-    return rows.map((row) => ({ id: Number(row.id), value: Number(row.rank) }));
+    // score / (score + 1) maps the open-ended BM25-style sum into [0, 1).
+    return rows.map((row) => ({ id: Number(row.id), value: Number(row.score) / (Number(row.score) + 1) }));
   }
 
   async chunksById(ids: number[]): Promise<Map<number, StoredChunk>> {

@@ -1,0 +1,17 @@
+/**
+ * Turns text into vectors for semantic search. Every provider (the offline word
+ * vectors, and later Ollama / OpenAI / ONNX) sits behind this one interface.
+ */
+export interface Embedder {
+  /**
+   * Model id recorded by each project, e.g. 'word-vectors-sg-100d@1'. Vectors from
+   * different ids must never be compared: a provider changes its id whenever its
+   * output changes.
+   */
+  readonly id: string;
+  readonly dimensions: number;
+  /** Embeds code chunks; one unit-length vector per text, in order. */
+  embedDocuments(texts: string[]): Promise<Float32Array[]>;
+  /** Embeds a natural-language or identifier query; unit length. */
+  embedQuery(text: string): Promise<Float32Array>;
+}
