@@ -32,7 +32,7 @@ function integer(name: string) {
 }
 
 function openService(config: Config, logger: Logger, idleTimeoutMs?: number): CodebaseService {
-  return CodebaseService.create(config, () => loadWordVectorEmbedder({ cacheDir: config.cacheDir }), logger, { idleTimeoutMs });
+  return CodebaseService.create(config, () => loadWordVectorEmbedder(), logger, { idleTimeoutMs });
 }
 
 /** Runs a command with a service that is always closed (locks released) afterwards. */
@@ -63,6 +63,9 @@ function formatSearchHuman(outcome: ReturnType<typeof searchContent>, full: bool
 
 export function buildProgram(): Command {
   const program = new Command();
+  // Set before adding subcommands, which copy these settings when created.
+  program.exitOverride();
+  program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
   program
     .name('codebase-mcp')
     .description('Search local codebases by meaning and by keyword: an MCP server and CLI over PostgreSQL + pgvector.')
@@ -220,8 +223,6 @@ Data lives in $CODEBASE_MCP_HOME (default ~/.local/share/codebase-mcp). See docs
 
 async function main(): Promise<void> {
   const program = buildProgram();
-  program.exitOverride();
-  program.configureOutput({ writeErr: (text) => process.stderr.write(text) });
   try {
     await program.parseAsync(process.argv);
   } catch (error) {

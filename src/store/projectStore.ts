@@ -44,6 +44,8 @@ export interface RankedChunk {
   id: number;
   /** Cosine distance for vector search, normalised rank for full text. */
   value: number;
+  /** Full text only: share of the query's term weight (IDF) this chunk contains, in [0, 1]. */
+  coverage?: number;
 }
 
 export interface StoredChunk {
@@ -297,31 +299,43 @@ export class ProjectStore {
              FROM unnest($1::text[]) AS token) lexemes`,
       [tokens, DF_COUNT_CAP],
     );
+    const total = Math.max((await this.counts()).chunks, 1);
+    const idf = (df: number) => Math.log(1 + (total - df + 0.5) / (df + 0.5));
+    // Terms the index has never seen still count in the query's weight: a
+    // chunk matching only the other, incidental words is weak evidence.
+    const queryWeight = terms.reduce((sum, term) => sum + idf(term.df), 0);
     const present = terms.filter((term) => term.df > 0);
     if (present.length === 0) return [];
-    const total = Math.max((await this.counts()).chunks, 1);
     const weighted = present.map((term) => ({
       lexeme: term.lexeme,
       common: term.df >= Math.min(DF_COUNT_CAP, total * COMMON_TERM_SHARE),
-      idf: Math.log(1 + (total - term.df + 0.5) / (term.df + 0.5)),
+      idf: idf(term.df),
     }));
     const selecting = weighted.some((term) => !term.common) ? weighted.filter((term) => !term.common) : weighted;
     const params: unknown[] = [limit];
-    const scoreParts = weighted.map((term) => {
+    const scoreParts: string[] = [];
+    const coverageParts: string[] = [];
+    for (const term of weighted) {
       params.push(term.lexeme, term.idf);
-      return `ts_rank('${RANK_WEIGHTS}', search_vector, $${params.length - 1}::tsquery, 1) * $${params.length}`;
-    });
+      const [lexeme, weight] = [`$${params.length - 1}::tsquery`, `$${params.length}`];
+      scoreParts.push(`ts_rank('${RANK_WEIGHTS}', search_vector, ${lexeme}, 1) * ${weight}`);
+      coverageParts.push(`(search_vector @@ ${lexeme})::int * ${weight}`);
+    }
     params.push(selecting.map((term) => term.lexeme).join(' | '));
     const matchParam = params.length;
     const where = whereClause(filters, params);
-    const rows = await this.client.query<{ id: string; score: number }>(
-      `SELECT id, (${scoreParts.join(' + ')}) AS score
+    const rows = await this.client.query<{ id: string; score: number; matched: number }>(
+      `SELECT id, (${scoreParts.join(' + ')}) AS score, (${coverageParts.join(' + ')}) AS matched
        FROM chunks WHERE search_vector @@ $${matchParam}::tsquery AND ${where}
        ORDER BY score DESC, id LIMIT $1`,
       params,
     );
     // score / (score + 1) maps the open-ended BM25-style sum into [0, 1).
-    return rows.map((row) => ({ id: Number(row.id), value: Number(row.score) / (Number(row.score) + 1) }));
+    return rows.map((row) => ({
+      id: Number(row.id),
+      value: Number(row.score) / (Number(row.score) + 1),
+      coverage: Math.min(1, Number(row.matched) / queryWeight),
+    }));
   }
 
   async chunksById(ids: number[]): Promise<Map<number, StoredChunk>> {
