@@ -112,7 +112,8 @@ Data lives in $CODEBASE_MCP_HOME (default ~/.local/share/codebase-mcp). See docs
     .option('-p, --project <name>', 'project name (default: the directory name)')
     .option('-f, --force', 're-chunk and re-embed every file')
     .option('--json', 'print the summary as JSON')
-    .action(async (path: string, options: { project?: string; force?: boolean; json?: boolean }) => {
+    .option('--progress-json', 'report progress as JSON lines on stderr (for scripts and wrappers)')
+    .action(async (path: string, options: { project?: string; force?: boolean; json?: boolean; progressJson?: boolean }) => {
       await withService(async (service) => {
         const controller = new AbortController();
         const interrupt = () => controller.abort();
@@ -121,7 +122,13 @@ Data lives in $CODEBASE_MCP_HOME (default ~/.local/share/codebase-mcp). See docs
         try {
           const { project, summary } = await service.indexRepository(
             { path, project: options.project, force: options.force },
-            { signal: controller.signal, onProgress: options.json ? undefined : (progress) => bar.update(progress) },
+            {
+              signal: controller.signal,
+              onProgress: (progress) => {
+                if (options.progressJson) process.stderr.write(`${JSON.stringify(progress)}\n`);
+                else if (!options.json) bar.update(progress);
+              },
+            },
           );
           bar.done();
           if (options.json) {

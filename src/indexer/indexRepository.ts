@@ -6,7 +6,8 @@ import { extname } from 'node:path';
 import { chunkFile } from '../chunk/chunkFile.js';
 import type { Embedder } from '../embed/embedder.js';
 import { readSourceFile } from '../scan/readSourceFile.js';
-import { scanRepository, type ScannedFile, type SkipReason } from '../scan/scanRepository.js';
+import { ScanRootError, scanRepository, type ScannedFile, type SkipReason } from '../scan/scanRepository.js';
+import { UserError } from '../errors/userError.js';
 import type { ChunkRecord, FileWrite, ProjectStore } from '../store/projectStore.js';
 import { toVectorLiteral } from '../store/projectStore.js';
 import { codeTokens } from '../tokens/codeTokens.js';
@@ -112,7 +113,12 @@ export async function indexRepository(
 
   report('scanning');
   await store.prepareForEmbedder({ id: embedder.id, dimensions: embedder.dimensions }, options.force === true);
-  const scan = await scanRepository(root, { maxFileBytes: options.maxFileBytes, includeSecrets: options.includeSecrets });
+  const scan = await scanRepository(root, { maxFileBytes: options.maxFileBytes, includeSecrets: options.includeSecrets }).catch(
+    (error: unknown) => {
+      // The root vanished or became unreadable since it was checked: the user's to fix, not a bug.
+      throw error instanceof ScanRootError ? new UserError('PATH_NOT_FOUND', error.message) : error;
+    },
+  );
   for (const skipped of scan.skipped) skip(skipped.reason);
   summary.filesScanned = scan.files.length;
   progress.filesTotal = scan.files.length;

@@ -1,0 +1,79 @@
+// A real crash: the CLI is killed with SIGKILL in the middle of indexing.
+// The index it leaves must be consistent, and the next run must finish the
+// job by processing only the files the crashed run did not commit.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, test } from 'node:test';
+import { loadConfig } from '../config/config.js';
+import { openPgliteDatabase } from '../store/pgliteDatabase.js';
+import { CLI_PATH, isolatedEnv, removeTemporaryDirectories, runCli, temporaryDirectory } from '../testing/testEnvironment.js';
+
+const FILES = 400;
+
+after(removeTemporaryDirectories);
+
+async function generateRepository(): Promise<string> {
+  const root = await temporaryDirectory('crash-repo');
+  for (let i = 0; i < FILES; i++) {
+    const dir = join(root, `pkg${i % 10}`);
+    await mkdir(dir, { recursive: true });
+    const body = Array.from({ length: 12 }, (_, j) => `def handler_${i}_${j}(event):\n    """Handle event ${j} of module ${i}."""\n    return event + ${j}\n`).join('\n');
+    await writeFile(join(dir, `module_${i}.py`), body);
+  }
+  return root;
+}
+
+/** Starts indexing and kills the process with SIGKILL right after its first batch is committed. */
+function indexAndKillAfterFirstBatch(repo: string, env: NodeJS.ProcessEnv): Promise<{ signal: NodeJS.Signals | null; filesDone: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI_PATH, 'index', repo, '--json', '--progress-json'], { env });
+    let filesDone = 0;
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      const progress = JSON.parse(line) as { phase: string; filesDone: number };
+      if (progress.phase === 'indexing' && progress.filesDone > 0 && filesDone === 0) {
+        filesDone = progress.filesDone;
+        child.kill('SIGKILL');
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (_code, signal) => resolve({ signal, filesDone }));
+  });
+}
+
+test('after a SIGKILL mid-index the index is consistent and the next run completes only the rest', async () => {
+  const home = await temporaryDirectory('crash-home');
+  const env = isolatedEnv(home);
+  const repo = await generateRepository();
+
+  const crashed = await indexAndKillAfterFirstBatch(repo, env);
+  assert.equal(crashed.signal, 'SIGKILL', 'the indexer was killed before it finished');
+  assert.ok(crashed.filesDone > 0 && crashed.filesDone < FILES);
+
+  const resumed = await runCli(['index', repo, '--json'], { env });
+  assert.equal(resumed.code, 0, `the stale lock is taken over and the database recovers: ${resumed.stderr}`);
+  const summary = JSON.parse(resumed.stdout);
+  assert.equal(summary.totalFiles, FILES);
+  assert.ok(summary.filesUnchanged >= crashed.filesDone, 'batches committed before the crash are kept');
+  assert.equal(summary.filesIndexed + summary.filesUnchanged, FILES);
+  assert.ok(summary.filesIndexed > 0, 'the crashed run had left work to do');
+
+  // Every file row's chunk count matches the chunks actually stored: no half-written file.
+  const client = await openPgliteDatabase(join(home, 'projects', summary.project, 'pgdata'), loadConfig().cacheDir);
+  try {
+    const [row] = await client.query<{ files: number; inconsistent: number; chunks: number }>(
+      `SELECT count(*)::int AS files,
+              (SELECT count(*)::int FROM chunks) AS chunks,
+              count(*) FILTER (WHERE chunk_count <> (SELECT count(*) FROM chunks c WHERE c.file_id = f.id))::int AS inconsistent
+       FROM files f`,
+    );
+    assert.deepEqual(row, { files: FILES, chunks: summary.totalChunks, inconsistent: 0 });
+  } finally {
+    await client.close();
+  }
+  const found = JSON.parse((await runCli(['search', 'handle event 7 of module 399', '--json', '--project', summary.project, '--mode', 'lexical'], { env })).stdout);
+  assert.equal(found.results[0].path, 'pkg9/module_399.py');
+});
