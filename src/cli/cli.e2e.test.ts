@@ -1,92 +1,107 @@
-// End to end over the CLI, as a user runs it, in a temporary data home.
+// End to end over the CLI, as a user runs it, in a temporary data home —
+// embedded, and in server mode against a real PostgreSQL when there is one.
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { dropTestRegistry, testBackends, testServerUrl, uniqueName } from '../testing/testBackends.js';
 import { copyOfSampleRepo, isolatedEnv, removeTemporaryDirectories, runCli, temporaryDirectory } from '../testing/testEnvironment.js';
-
-let env: NodeJS.ProcessEnv;
-let repo: string;
-
-before(async () => {
-  env = isolatedEnv(await temporaryDirectory('cli-home'));
-  repo = await copyOfSampleRepo();
-});
 
 after(removeTemporaryDirectories);
 
-test('index prints a JSON summary; a second run re-embeds nothing', async () => {
-  const first = await runCli(['index', repo, '--json'], { env });
-  assert.equal(first.code, 0, first.stderr);
-  const summary = JSON.parse(first.stdout);
-  assert.equal(summary.project, 'sample-repo');
-  assert.ok(summary.totalFiles >= 20);
-  assert.equal(summary.filesIndexed, summary.totalFiles);
-  assert.ok(summary.chunksEmbedded > 0);
-  assert.ok(summary.filesSkipped.secret >= 3);
+for (const backend of testBackends()) {
+  describe(`CLI end to end (${backend.name})`, { skip: backend.skip }, () => {
+    let env: NodeJS.ProcessEnv;
+    let repo: string;
+    const serverUrl = testServerUrl();
+    const registry = uniqueName('cbtest_cli_registry');
 
-  const second = JSON.parse((await runCli(['index', repo, '--json'], { env })).stdout);
-  assert.equal(second.filesIndexed, 0);
-  assert.equal(second.chunksEmbedded, 0);
-  assert.equal(second.filesUnchanged, summary.totalFiles);
-  assert.ok(second.durationMs < summary.durationMs, `no-change run ${second.durationMs} ms vs first ${summary.durationMs} ms`);
-});
+    before(async () => {
+      const server: Record<string, string> =
+        backend.name === 'server' && serverUrl ? { CODEBASE_MCP_DATABASE_URL: serverUrl, CODEBASE_MCP_REGISTRY_DATABASE: registry } : {};
+      env = isolatedEnv(await temporaryDirectory('cli-home'), server);
+      repo = await copyOfSampleRepo();
+    });
 
-test('search from inside the repository finds its project; --json gives structured results', async () => {
-  const result = await runCli(['search', 'ring buffer push and pop', '--json', '--limit', '3'], { env, cwd: join(repo, 'firmware') });
-  assert.equal(result.code, 0, result.stderr);
-  const parsed = JSON.parse(result.stdout);
-  assert.equal(parsed.project, 'sample-repo');
-  assert.equal(parsed.mode, 'hybrid');
-  assert.ok(parsed.results.length <= 3);
-  assert.equal(parsed.results[0].path, 'firmware/ring_buffer.c');
-  assert.equal(typeof parsed.results[0].snippet, 'string');
-});
+    after(async () => {
+      if (backend.name === 'server' && serverUrl) await dropTestRegistry(serverUrl, registry);
+    });
 
-test('human output shows path, lines and the snippet with line numbers', async () => {
-  const result = await runCli(['search', 'matrix multiply', '--project', 'sample-repo', '-n', '1'], { env });
-  assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /^1\. native\/matrix\.cpp:\d+-\d+/);
-  assert.match(result.stdout, /\n\s+\d+ │ /);
-});
+    test('index prints a JSON summary; a second run re-embeds nothing', async () => {
+      const first = await runCli(['index', repo, '--json'], { env });
+      assert.equal(first.code, 0, first.stderr);
+      const summary = JSON.parse(first.stdout);
+      assert.equal(summary.project, 'sample-repo');
+      assert.ok(summary.totalFiles >= 20);
+      assert.equal(summary.filesIndexed, summary.totalFiles);
+      assert.ok(summary.chunksEmbedded > 0);
+      assert.ok(summary.filesSkipped.secret >= 3);
 
-test('an edited file is re-indexed and found by its new content', async () => {
-  await writeFile(join(repo, 'services', 'platypus.py'), 'def platypus_invoice_reconciler(ledger):\n    return ledger\n');
-  const indexed = JSON.parse((await runCli(['index', repo, '--json'], { env })).stdout);
-  assert.equal(indexed.filesIndexed, 1);
-  const found = JSON.parse((await runCli(['search', 'platypus reconciler', '--json', '--project', 'sample-repo'], { env })).stdout);
-  assert.equal(found.results[0].path, 'services/platypus.py');
-});
+      const second = JSON.parse((await runCli(['index', repo, '--json'], { env })).stdout);
+      assert.equal(second.filesIndexed, 0);
+      assert.equal(second.chunksEmbedded, 0);
+      assert.equal(second.filesUnchanged, summary.totalFiles);
+      assert.ok(second.durationMs < summary.durationMs, `no-change run ${second.durationMs} ms vs first ${summary.durationMs} ms`);
+    });
 
-test('status and projects report the index', async () => {
-  const status = JSON.parse((await runCli(['status', '--project', 'sample-repo', '--json'], { env })).stdout);
-  assert.equal(status.project, 'sample-repo');
-  assert.ok(status.indexed_files >= 20);
-  const projects = JSON.parse((await runCli(['projects', '--json'], { env })).stdout);
-  assert.deepEqual(projects.projects.map((project: { name: string }) => project.name), ['sample-repo']);
-});
+    test('search from inside the repository finds its project; --json gives structured results', async () => {
+      const result = await runCli(['search', 'ring buffer push and pop', '--json', '--limit', '3'], { env, cwd: join(repo, 'firmware') });
+      assert.equal(result.code, 0, result.stderr);
+      const parsed = JSON.parse(result.stdout);
+      assert.equal(parsed.project, 'sample-repo');
+      assert.equal(parsed.mode, 'hybrid');
+      assert.ok(parsed.results.length <= 3);
+      assert.equal(parsed.results[0].path, 'firmware/ring_buffer.c');
+      assert.equal(typeof parsed.results[0].snippet, 'string');
+    });
 
-test('bad input exits non-zero with a clear message on stderr and nothing on stdout', async () => {
-  const cases: [string[], number, RegExp][] = [
-    [['index', '/no/such/repo'], 1, /^error: Path \/no\/such\/repo does not exist\.\nPass the directory of a repository to index\.\n$/],
-    [['index', join(repo, 'firmware', 'ring_buffer.c')], 1, /is a file, not a directory/],
-    [['search', '', '--project', 'sample-repo'], 2, /^error: Invalid query: the query is empty\./],
-    [['search', 'x', '--project', 'nope'], 1, /Unknown project 'nope'\. Known projects: sample-repo\./],
-    [['search', 'x', '--project', 'sample-repo', '--limit', '0'], 2, /Invalid limit/],
-    [['search', 'x', '--project', 'sample-repo', '--mode', 'fuzzy'], 2, /argument 'fuzzy' is invalid.*hybrid, semantic, lexical/],
-    [['search', 'x'], 1, /No indexed project contains/],
-    [['index', repo, '--project', 'bad name!'], 2, /Invalid project name "bad name!"/],
-  ];
-  for (const [args, code, stderr] of cases) {
-    const result = await runCli(args, { env, cwd: '/' });
-    assert.equal(result.code, code, `${args.join(' ')}: ${result.stderr}`);
-    assert.match(result.stderr, stderr);
-    assert.equal(result.stdout, '');
-  }
-});
+    test('human output shows path, lines and the snippet with line numbers', async () => {
+      const result = await runCli(['search', 'matrix multiply', '--project', 'sample-repo', '-n', '1'], { env });
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^1\. native\/matrix\.cpp:\d+-\d+/);
+      assert.match(result.stdout, /\n\s+\d+ │ /);
+    });
+
+    test('an edited file is re-indexed and found by its new content', async () => {
+      await writeFile(join(repo, 'services', 'platypus.py'), 'def platypus_invoice_reconciler(ledger):\n    return ledger\n');
+      const indexed = JSON.parse((await runCli(['index', repo, '--json'], { env })).stdout);
+      assert.equal(indexed.filesIndexed, 1);
+      const found = JSON.parse((await runCli(['search', 'platypus reconciler', '--json', '--project', 'sample-repo'], { env })).stdout);
+      assert.equal(found.results[0].path, 'services/platypus.py');
+    });
+
+    test('status and projects report the index', async () => {
+      const status = JSON.parse((await runCli(['status', '--project', 'sample-repo', '--json'], { env })).stdout);
+      assert.equal(status.project, 'sample-repo');
+      assert.ok(status.indexed_files >= 20);
+      const projects = JSON.parse((await runCli(['projects', '--json'], { env })).stdout);
+      assert.deepEqual(projects.projects.map((project: { name: string }) => project.name), ['sample-repo']);
+    });
+
+    test('bad input exits non-zero with a clear message on stderr and nothing on stdout', async () => {
+      const cases: [string[], number, RegExp][] = [
+        [['index', '/no/such/repo'], 1, /^error: Path \/no\/such\/repo does not exist\.\nPass the directory of a repository to index\.\n$/],
+        [['index', join(repo, 'firmware', 'ring_buffer.c')], 1, /is a file, not a directory/],
+        [['search', '', '--project', 'sample-repo'], 2, /^error: Invalid query: the query is empty\./],
+        [['search', 'x', '--project', 'nope'], 1, /Unknown project 'nope'\. Known projects: sample-repo\./],
+        [['search', 'x', '--project', 'sample-repo', '--limit', '0'], 2, /Invalid limit/],
+        [['search', 'x', '--project', 'sample-repo', '--mode', 'fuzzy'], 2, /argument 'fuzzy' is invalid.*hybrid, semantic, lexical/],
+        [['search', 'x'], 1, /No indexed project contains/],
+        [['index', repo, '--project', 'bad name!'], 2, /Invalid project name "bad name!"/],
+      ];
+      for (const [args, code, stderr] of cases) {
+        const result = await runCli(args, { env, cwd: '/' });
+        assert.equal(result.code, code, `${args.join(' ')}: ${result.stderr}`);
+        assert.match(result.stderr, stderr);
+        assert.equal(result.stdout, '');
+      }
+    });
+  });
+}
 
 test('every command has --help', async () => {
-  for (const command of ['serve', 'index', 'search', 'status', 'projects']) {
+  const env = isolatedEnv(await temporaryDirectory('cli-help'));
+  for (const command of ['serve', 'index', 'search', 'status', 'projects', 'doctor']) {
     const result = await runCli([command, '--help'], { env });
     assert.equal(result.code, 0);
     assert.match(result.stdout, new RegExp(`Usage: codebase-mcp ${command}`));

@@ -3,16 +3,22 @@
 // --json for programs). Errors go to stderr with a non-zero exit code.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { dirname } from 'node:path';
 import { loadConfig, type Config } from '../config/config.js';
 import { CodebaseService } from '../core/codebaseService.js';
 import { parseInput, searchRequestSchema } from '../core/requests.js';
 import { projectsContent, searchContent, statusContent } from '../core/responses.js';
+import type { DoctorReport } from '../doctor/doctorCheck.js';
+import { runDoctor } from '../doctor/runDoctor.js';
 import { loadWordVectorEmbedder } from '../embed/wordVectorEmbedder.js';
 import { describeError, isUserError, UserError } from '../errors/userError.js';
 import { IndexCancelledError } from '../indexer/indexRepository.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createMcpServer } from '../mcp/mcpServer.js';
 import { SEARCH_MODES } from '../search/hybridSearcher.js';
+import type { DriftReport, ProjectRecord } from '../store/projectRegistry.js';
+import { redactUrl } from '../store/serverUrl.js';
+import { registerBenchCommands } from '../bench/benchCommands.js';
 import { createIndexProgressBar } from './progressBar.js';
 
 /** Exit codes: 0 success, 1 failure, 2 bad input or usage, 130 interrupted. */
@@ -61,6 +67,50 @@ function formatSearchHuman(outcome: ReturnType<typeof searchContent>, full: bool
   return blocks.join('\n\n') + omitted;
 }
 
+function formatDoctorHuman(report: DoctorReport): string {
+  const label = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' } as const;
+  const width = Math.max(...report.checks.map((check) => check.name.length));
+  const lines = [`codebase-mcp doctor: ${report.backend} mode, ${report.target}`, ''];
+  for (const check of report.checks) {
+    lines.push(`  ${label[check.status]}  ${check.name.padEnd(width)}  ${check.detail}`);
+    if (check.status === 'fail' && check.fix) lines.push(`        fix: ${check.fix}`);
+  }
+  const failed = report.checks.filter((check) => check.status === 'fail').length;
+  const skipped = report.checks.filter((check) => check.status === 'skip').length;
+  lines.push('', failed ? `${failed} of ${report.checks.length} checks failed.` : `All checks passed${skipped ? ` (${skipped} skipped)` : ''}.`);
+  return lines.join('\n');
+}
+
+function whereStored(project: ProjectRecord): string {
+  if (!project.location) return '';
+  return `  [${project.location}${project.server ? ` on ${project.server}` : ''}]`;
+}
+
+function formatDriftHuman(drift: DriftReport): string[] {
+  const lines: string[] = [];
+  for (const entry of drift.missing) {
+    lines.push(
+      `  missing: project '${entry.project}' has no ${entry.server ? `database ${entry.location} on ${entry.server}` : `data directory ${entry.location}`}`,
+      `           fix: codebase-mcp projects repair --yes, then codebase-mcp index ${entry.root} --project ${entry.project}`,
+    );
+  }
+  for (const entry of drift.orphans) {
+    const where = entry.server ? `database ${entry.location} on ${entry.server}` : entry.location;
+    lines.push(
+      `  orphan:  ${where} belongs to no project${entry.createdFor ? ` (created for '${entry.createdFor}')` : ''}`,
+      `           fix: codebase-mcp projects drop-orphans --yes`,
+    );
+  }
+  for (const entry of drift.unreachable) lines.push(`  unreachable: ${entry.server}: ${entry.error}`);
+  return lines.length ? ['', 'Drift between the registry and the databases:', ...lines] : [];
+}
+
+/** Destructive commands say what they would do and stop unless --yes is given. */
+function requireYes(yes: boolean | undefined, refusal: string): void {
+  if (yes) return;
+  throw new UserError('INVALID_INPUT', `Refusing without --yes: ${refusal}`, 'Run the command again with --yes to go ahead.');
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   // Set before adding subcommands, which copy these settings when created.
@@ -79,7 +129,8 @@ Examples:
   codebase-mcp search "where are passwords hashed"  search the project containing the current directory
   codebase-mcp serve                              run the MCP server on stdio (for Claude Code, Cursor, ...)
 
-Data lives in $CODEBASE_MCP_HOME (default ~/.local/share/codebase-mcp). See docs/configuration.md.`,
+Data lives in $CODEBASE_MCP_HOME (default ~/.local/share/codebase-mcp), or on a PostgreSQL server
+when DATABASE_URL is set (server mode). See docs/configuration.md.`,
     );
 
   program
@@ -111,9 +162,10 @@ Data lives in $CODEBASE_MCP_HOME (default ~/.local/share/codebase-mcp). See docs
     .argument('<path>', 'repository directory')
     .option('-p, --project <name>', 'project name (default: the directory name)')
     .option('-f, --force', 're-chunk and re-embed every file')
+    .option('--server-url <url>', "server mode: create a new project on this PostgreSQL server instead of the registry's")
     .option('--json', 'print the summary as JSON')
     .option('--progress-json', 'report progress as JSON lines on stderr (for scripts and wrappers)')
-    .action(async (path: string, options: { project?: string; force?: boolean; json?: boolean; progressJson?: boolean }) => {
+    .action(async (path: string, options: { project?: string; force?: boolean; serverUrl?: string; json?: boolean; progressJson?: boolean }) => {
       await withService(async (service) => {
         const controller = new AbortController();
         const interrupt = () => controller.abort();
@@ -121,7 +173,7 @@ Data lives in $CODEBASE_MCP_HOME (default ~/.local/share/codebase-mcp). See docs
         const bar = createIndexProgressBar();
         try {
           const { project, summary } = await service.indexRepository(
-            { path, project: options.project, force: options.force },
+            { path, project: options.project, force: options.force, serverUrl: options.serverUrl },
             {
               signal: controller.signal,
               onProgress: (progress) => {
@@ -210,20 +262,126 @@ Data lives in $CODEBASE_MCP_HOME (default ~/.local/share/codebase-mcp). See docs
       });
     });
 
-  program
+  const projects = program
     .command('projects')
-    .description('List indexed projects')
+    .description('List indexed projects, and any drift between the registry and the databases')
     .option('--json', 'print as JSON')
+    .addHelpText(
+      'after',
+      `
+Drift is a project whose database (or data directory) is missing, or a project
+database that no project names. The subcommands repair it; each asks for --yes.`,
+    )
     .action(async (options: { json?: boolean }) => {
       await withService(async (service) => {
-        const content = projectsContent(await service.listProjects());
-        if (options.json) return printJson(content);
-        if (content.projects.length === 0) return console.log('No projects yet. Run: codebase-mcp index <path>');
-        for (const project of content.projects) {
-          console.log(`${project.name.padEnd(24)} ${String(project.files ?? 0).padStart(7)} files ${String(project.chunks ?? 0).padStart(8)} chunks  ${project.root}`);
+        const records = await service.listProjects();
+        const drift = await service.projectDrift();
+        const content = projectsContent(records);
+        if (options.json) {
+          return printJson({
+            backend: service.backend,
+            projects: content.projects.map((project, index) => ({
+              ...project,
+              location: records[index].location ?? null,
+              server: records[index].server ?? null,
+            })),
+            drift,
+          });
+        }
+        const lines = content.projects.map(
+          (project, index) =>
+            `${project.name.padEnd(24)} ${String(project.files ?? 0).padStart(7)} files ${String(project.chunks ?? 0).padStart(8)} chunks  ${project.root}${
+              service.backend === 'server' ? whereStored(records[index]) : ''
+            }`,
+        );
+        if (lines.length === 0) lines.push('No projects yet. Run: codebase-mcp index <path>');
+        console.log([...lines, ...formatDriftHuman(drift)].join('\n'));
+      });
+    });
+
+  projects
+    .command('remove')
+    .description("Delete a project's index (its database, or its data directory) and its registry entry; the repository is not touched")
+    .argument('<name>', 'project name')
+    .option('--yes', 'really delete it')
+    .option('--json', 'print what was removed as JSON')
+    .action(async (name: string, options: { yes?: boolean }, command: Command) => {
+      const { json } = command.optsWithGlobals<{ json?: boolean }>();
+      await withService(async (service) => {
+        const project = await service.resolveProject(name, []);
+        const what =
+          service.backend === 'server'
+            ? `this drops database ${project.location} on ${project.server ?? redactUrl(service.config.databaseUrl ?? '')} (the index of ${project.root}) and the project's registry entry.`
+            : `this deletes ${project.location ? dirname(project.location) : 'its folder'} (the index of ${project.root}).`;
+        requireYes(options.yes, `removing project '${name}': ${what}`);
+        const removed = await service.removeProject(name);
+        if (json) return printJson({ removed });
+        console.log(`Removed project '${removed.project}' (${removed.server ? `database ${removed.location} on ${removed.server}` : removed.location}).`);
+      });
+    });
+
+  projects
+    .command('repair')
+    .description('Recreate, empty and with the schema, every database a project names but that is missing; index those projects again afterwards')
+    .option('--yes', 'really recreate them')
+    .option('--json', 'print what was repaired as JSON')
+    .action(async (options: { yes?: boolean }, command: Command) => {
+      const { json } = command.optsWithGlobals<{ json?: boolean }>();
+      await withService(async (service) => {
+        const { missing } = await service.projectDrift();
+        if (missing.length === 0) {
+          if (json) return printJson({ repaired: [] });
+          return console.log('Nothing to repair: every project has its database.');
+        }
+        requireYes(
+          options.yes,
+          `this recreates ${missing.map((entry) => `${entry.location} (project '${entry.project}')`).join(', ')}, empty; nothing is dropped.`,
+        );
+        const repaired = await service.repairMissingDatabases();
+        if (json) return printJson({ repaired });
+        for (const entry of repaired) {
+          console.log(`Recreated ${entry.location} for project '${entry.project}' (empty). Refill it: codebase-mcp index ${entry.root} --project ${entry.project}`);
         }
       });
     });
+
+  projects
+    .command('drop-orphans')
+    .description('Drop every project database (or data directory) that no project names')
+    .option('--yes', 'really drop them')
+    .option('--json', 'print what was dropped as JSON')
+    .action(async (options: { yes?: boolean }, command: Command) => {
+      const { json } = command.optsWithGlobals<{ json?: boolean }>();
+      await withService(async (service) => {
+        const { orphans } = await service.projectDrift();
+        if (orphans.length === 0) {
+          if (json) return printJson({ dropped: [] });
+          return console.log('No orphaned project databases.');
+        }
+        requireYes(
+          options.yes,
+          `this drops ${orphans.map((entry) => (entry.server ? `database ${entry.location} on ${entry.server}` : entry.location)).join(', ')}.`,
+        );
+        const dropped = await service.dropOrphanDatabases();
+        if (json) return printJson({ dropped });
+        for (const entry of dropped) console.log(`Dropped ${entry.server ? `database ${entry.location} on ${entry.server}` : entry.location}.`);
+      });
+    });
+
+  program
+    .command('doctor')
+    .description('Check the setup: database reachable, PostgreSQL >= 14, pgvector, CREATEDB, a scratch project database, the embedder')
+    .option('--json', 'print the checks as JSON')
+    .addHelpText('after', '\nExit status: 0 when no check fails (skipped checks do not count), 1 when any check fails.')
+    .action(async (options: { json?: boolean }) => {
+      const config = loadConfig();
+      const report = await runDoctor(config, () => loadWordVectorEmbedder());
+      if (options.json) printJson(report);
+      else console.log(formatDoctorHuman(report));
+      if (!report.ok) process.exitCode = EXIT_FAILURE;
+    });
+
+  registerBenchCommands(program);
 
   return program;
 }

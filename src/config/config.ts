@@ -12,7 +12,19 @@ const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 const configSchema = z.object({
   home: z.string().min(1),
   cacheDir: z.string().min(1),
-  databaseUrl: z.string().url().optional(),
+  databaseUrl: z
+    .string()
+    .url()
+    .refine((url) => /^postgres(ql)?:\/\//.test(url), 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  /** Server mode: the database that lists the projects, on the DATABASE_URL server. */
+  registryDatabase: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier (letters, digits, underscores; at most 63)'),
+  /** Server mode: connection pools of at most this many projects stay open (least recently used closed first). */
+  maxOpenProjects: z.coerce.number().int().min(1).max(1000),
+  /** Server mode: connections per open project. */
+  projectPoolSize: z.coerce.number().int().min(2).max(100),
   maxFileBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024),
   idleTimeoutMs: z.coerce.number().int().min(0).max(24 * 3600 * 1000),
   logLevel: z.enum(LOG_LEVELS),
@@ -27,6 +39,9 @@ const ENV_NAMES: Record<keyof Config, string[]> = {
   home: ['CODEBASE_MCP_HOME'],
   cacheDir: ['CODEBASE_MCP_CACHE_DIR'],
   databaseUrl: ['CODEBASE_MCP_DATABASE_URL', 'DATABASE_URL'],
+  registryDatabase: ['CODEBASE_MCP_REGISTRY_DATABASE'],
+  maxOpenProjects: ['CODEBASE_MCP_MAX_OPEN_PROJECTS'],
+  projectPoolSize: ['CODEBASE_MCP_PROJECT_POOL_SIZE'],
   maxFileBytes: ['CODEBASE_MCP_MAX_FILE_BYTES'],
   idleTimeoutMs: ['CODEBASE_MCP_IDLE_TIMEOUT_MS'],
   logLevel: ['CODEBASE_MCP_LOG_LEVEL'],
@@ -42,6 +57,9 @@ function defaults(env: NodeJS.ProcessEnv): Config {
   return {
     home: join(xdgDir('XDG_DATA_HOME', '.local/share', env), 'codebase-mcp'),
     cacheDir: join(xdgDir('XDG_CACHE_HOME', '.cache', env), 'codebase-mcp'),
+    registryDatabase: 'codebase_mcp_registry',
+    maxOpenProjects: 8,
+    projectPoolSize: 4,
     maxFileBytes: 1024 * 1024,
     idleTimeoutMs: 60_000,
     logLevel: 'info',

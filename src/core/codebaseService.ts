@@ -13,9 +13,14 @@ import {
   projectNameFromDirectory,
   unknownProjectError,
   validateProjectName,
+  type DriftReport,
+  type MissingDatabase,
+  type OrphanDatabase,
   type ProjectRecord,
   type ProjectRegistry,
+  type RemovedProject,
 } from '../store/projectRegistry.js';
+import { ServerProjectRegistry } from '../store/serverProjectRegistry.js';
 import type { EmbedderInfo, IndexCounts } from '../store/projectStore.js';
 import { IndexJobs, type IndexJob } from './indexJobs.js';
 import { OpenProjects } from './openProjects.js';
@@ -26,6 +31,8 @@ export interface IndexRequest {
   path: string;
   project?: string;
   force?: boolean;
+  /** Server mode: create a new project's database on this server instead of the registry's. */
+  serverUrl?: string;
 }
 
 export interface IndexOutcome {
@@ -61,9 +68,21 @@ export class CodebaseService {
     this.projects = new OpenProjects(registry, idleTimeoutMs);
   }
 
+  /** Server mode when a database URL is configured, the embedded store otherwise. */
   static create(config: Config, loadEmbedder: EmbedderLoader, logger: Logger, options: { idleTimeoutMs?: number } = {}): CodebaseService {
-    const registry = new EmbeddedProjectRegistry(config.home, config.cacheDir);
+    const registry = config.databaseUrl
+      ? new ServerProjectRegistry({
+          databaseUrl: config.databaseUrl,
+          registryDatabase: config.registryDatabase,
+          maxOpenProjects: config.maxOpenProjects,
+          projectPoolSize: config.projectPoolSize,
+        })
+      : new EmbeddedProjectRegistry(config.home, config.cacheDir);
     return new CodebaseService(config, registry, loadEmbedder, logger, options.idleTimeoutMs);
+  }
+
+  get backend(): ProjectRegistry['backend'] {
+    return this.registry.backend;
   }
 
   private embedder(): Promise<Embedder> {
@@ -106,7 +125,7 @@ export class CodebaseService {
   private async prepareIndex(request: IndexRequest): Promise<ProjectRecord> {
     const root = await this.repositoryRoot(request.path);
     const name = await this.projectNameFor(root, request.project);
-    return this.registry.create(name, root);
+    return this.registry.create(name, root, { serverUrl: request.serverUrl });
   }
 
   private async runIndex(
@@ -116,13 +135,16 @@ export class CodebaseService {
     onProgress?: (progress: IndexProgress) => void,
   ): Promise<IndexSummary> {
     const embedder = await this.embedder();
+    // The lock keeps other processes (server mode) from indexing this project at the same time.
     const summary = await this.projects.use(project.name, (open) =>
-      indexRepository(open.store, project.root, embedder, {
-        force,
-        signal,
-        onProgress,
-        maxFileBytes: this.config.maxFileBytes,
-      }),
+      open.store.withIndexingLock(project.name, () =>
+        indexRepository(open.store, project.root, embedder, {
+          force,
+          signal,
+          onProgress,
+          maxFileBytes: this.config.maxFileBytes,
+        }),
+      ),
     );
     await this.registry.recordIndex(project.name, {
       finishedAt: new Date().toISOString(),
@@ -244,6 +266,26 @@ export class CodebaseService {
   async listProjects(): Promise<(ProjectRecord & { indexing: boolean })[]> {
     const projects = await this.registry.list();
     return projects.map((project) => ({ ...project, indexing: this.jobs.runningFor(project.name) !== undefined }));
+  }
+
+  /** Registry entries whose database is missing, and project databases no entry names. */
+  async projectDrift(): Promise<DriftReport> {
+    return this.registry.drift();
+  }
+
+  /** Deletes a project's index and its registry entry. */
+  async removeProject(name: string): Promise<RemovedProject> {
+    validateProjectName(name);
+    this.assertNotIndexing(name);
+    return this.registry.remove(name);
+  }
+
+  async repairMissingDatabases(): Promise<MissingDatabase[]> {
+    return this.registry.repairMissing();
+  }
+
+  async dropOrphanDatabases(): Promise<OrphanDatabase[]> {
+    return this.registry.dropOrphans();
   }
 
   job(id: string): IndexJob {

@@ -1,19 +1,16 @@
 import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { loadConfig } from '../config/config.js';
+import { after, before, describe, test } from 'node:test';
 import type { Embedder } from '../embed/embedder.js';
 import { loadWordVectorEmbedder } from '../embed/wordVectorEmbedder.js';
 import { searchChunks } from '../search/hybridSearcher.js';
-import { openPgliteDatabase } from '../store/pgliteDatabase.js';
-import { ProjectStore } from '../store/projectStore.js';
-import { copyOfSampleRepo, removeTemporaryDirectories, temporaryDirectory } from '../testing/testEnvironment.js';
+import type { ProjectStore } from '../store/projectStore.js';
+import { testBackends } from '../testing/testBackends.js';
+import { copyOfSampleRepo, removeTemporaryDirectories } from '../testing/testEnvironment.js';
 import { IndexCancelledError, indexRepository } from './indexRepository.js';
 
-let store: ProjectStore;
 let embedder: Embedder;
-let repo: string;
 /** Counts what the embedder is really asked to embed. */
 let embeddedTexts: string[] = [];
 
@@ -28,103 +25,114 @@ before(async () => {
       return real.embedDocuments(texts);
     },
   };
-  repo = await copyOfSampleRepo();
-  const dir = await temporaryDirectory('indexer');
-  store = await ProjectStore.open(await openPgliteDatabase(join(dir, 'pgdata'), loadConfig().cacheDir));
 });
 
-after(async () => {
-  await store.close();
-  await removeTemporaryDirectories();
-});
+after(removeTemporaryDirectories);
 
-async function topPath(query: string): Promise<string | undefined> {
-  const response = await searchChunks(store, (text) => embedder.embedQuery(text), repo, {
-    query,
-    mode: 'lexical',
-    limit: 5,
-    maxTokens: 8000,
+for (const backend of testBackends()) {
+  describe(`indexRepository (${backend.name})`, { skip: backend.skip }, () => {
+    let store: ProjectStore;
+    let repo: string;
+
+    before(async () => {
+      repo = await copyOfSampleRepo();
+      store = await backend.openStore('indexer');
+    });
+
+    after(async () => {
+      await store?.close();
+      await backend.cleanup();
+    });
+
+    async function topPath(query: string): Promise<string | undefined> {
+      const response = await searchChunks(store, (text) => embedder.embedQuery(text), repo, {
+        query,
+        mode: 'lexical',
+        limit: 5,
+        maxTokens: 8000,
+      });
+      return response.results[0]?.path;
+    }
+
+    test('the first run indexes every indexable file and embeds each distinct chunk once', async () => {
+      embeddedTexts = [];
+      const summary = await indexRepository(store, repo, embedder);
+      assert.ok(summary.totalFiles >= 20, `expected the sample repo's source files, got ${summary.totalFiles}`);
+      assert.equal(summary.filesIndexed, summary.totalFiles);
+      assert.equal(summary.filesDeleted, 0);
+      assert.ok(summary.totalChunks >= summary.totalFiles);
+      assert.equal(summary.chunksEmbedded, embeddedTexts.length);
+      assert.equal(new Set(embeddedTexts).size, embeddedTexts.length, 'no text is embedded twice');
+      assert.ok((summary.filesSkipped.secret ?? 0) >= 3, 'secrets are reported as skipped');
+      assert.deepEqual(summary.errors, []);
+    });
+
+    test('a second run over an unchanged repository re-chunks and re-embeds nothing', async () => {
+      embeddedTexts = [];
+      const before = await store.counts();
+      const summary = await indexRepository(store, repo, embedder);
+      assert.equal(summary.filesIndexed, 0);
+      assert.equal(summary.filesUnchanged, before.files);
+      assert.equal(summary.chunksEmbedded, 0);
+      assert.deepEqual(embeddedTexts, []);
+      assert.deepEqual(await store.counts(), before);
+    });
+
+    test('edits, additions and deletions are picked up, and only new code is embedded', async () => {
+      const files = await store.filePaths();
+      const [edited, deleted] = files.map((file) => file.path).filter((path) => path.endsWith('.py'));
+      await writeFile(join(repo, edited), `${'# appended comment\n'}def quokka_migration_window():\n    return "quokka"\n`, { flag: 'a' });
+      await rm(join(repo, deleted));
+      await writeFile(join(repo, 'added_module.py'), 'def wombat_checksum(data):\n    """Checksum for wombat frames."""\n    return sum(data) % 251\n');
+      embeddedTexts = [];
+      const summary = await indexRepository(store, repo, embedder);
+      assert.equal(summary.filesIndexed, 2, 'the edited and the added file');
+      assert.equal(summary.filesDeleted, 1);
+      assert.ok(summary.chunksReused > 0, 'unchanged chunks of the edited file keep their vectors');
+      assert.ok(embeddedTexts.length < summary.chunksWritten, 'fewer chunks embedded than written');
+      assert.ok(embeddedTexts.some((text) => text.includes('wombat_checksum')));
+      assert.equal(await topPath('wombat checksum'), 'added_module.py');
+      assert.equal(await topPath('quokka migration window'), edited);
+      const stored = await store.fileHashes();
+      assert.equal(stored.has(deleted), false);
+    });
+
+    test('--force re-chunks and re-embeds everything', async () => {
+      embeddedTexts = [];
+      const summary = await indexRepository(store, repo, embedder, { force: true });
+      assert.equal(summary.filesIndexed, summary.totalFiles);
+      assert.equal(summary.chunksReused + summary.chunksEmbedded, summary.totalChunks);
+      assert.equal(summary.chunksEmbedded, new Set(embeddedTexts).size);
+      assert.ok(summary.chunksEmbedded > summary.totalChunks * 0.8, 'only in-run duplicates are shared');
+    });
+
+    test('a cancelled run leaves a consistent index that the next run completes', async () => {
+      const many = join(repo, 'many');
+      await import('node:fs/promises').then((fs) => fs.mkdir(many, { recursive: true }));
+      for (let i = 0; i < 200; i++) {
+        await writeFile(join(many, `part_${i}.py`), `def handler_${i}(event):\n    """Handle event number ${i}."""\n    return event + ${i}\n`);
+      }
+      const controller = new AbortController();
+      let batches = 0;
+      await assert.rejects(
+        indexRepository(store, repo, embedder, {
+          signal: controller.signal,
+          onProgress: (progress) => {
+            if (progress.phase === 'indexing' && progress.filesDone > 0 && ++batches === 2) controller.abort();
+          },
+        }),
+        IndexCancelledError,
+      );
+      const partial = await store.fileHashes();
+      const indexedParts = [...partial.keys()].filter((path) => path.startsWith('many/')).length;
+      assert.ok(indexedParts > 0 && indexedParts < 200, `some but not all new files are in (${indexedParts})`);
+      const counts = await store.counts();
+      const chunkCounts = await store.filePaths();
+      assert.equal(chunkCounts.length, counts.files);
+      const summary = await indexRepository(store, repo, embedder);
+      assert.equal(summary.filesIndexed, 200 - indexedParts, 'only the files the cancelled run did not write');
+      assert.equal([...(await store.fileHashes()).keys()].filter((path) => path.startsWith('many/')).length, 200);
+      assert.equal(await store.hasVectorIndex(), true);
+    });
   });
-  return response.results[0]?.path;
 }
-
-test('the first run indexes every indexable file and embeds each distinct chunk once', async () => {
-  embeddedTexts = [];
-  const summary = await indexRepository(store, repo, embedder);
-  assert.ok(summary.totalFiles >= 20, `expected the sample repo's source files, got ${summary.totalFiles}`);
-  assert.equal(summary.filesIndexed, summary.totalFiles);
-  assert.equal(summary.filesDeleted, 0);
-  assert.ok(summary.totalChunks >= summary.totalFiles);
-  assert.equal(summary.chunksEmbedded, embeddedTexts.length);
-  assert.equal(new Set(embeddedTexts).size, embeddedTexts.length, 'no text is embedded twice');
-  assert.ok((summary.filesSkipped.secret ?? 0) >= 3, 'secrets are reported as skipped');
-  assert.deepEqual(summary.errors, []);
-});
-
-test('a second run over an unchanged repository re-chunks and re-embeds nothing', async () => {
-  embeddedTexts = [];
-  const before = await store.counts();
-  const summary = await indexRepository(store, repo, embedder);
-  assert.equal(summary.filesIndexed, 0);
-  assert.equal(summary.filesUnchanged, before.files);
-  assert.equal(summary.chunksEmbedded, 0);
-  assert.deepEqual(embeddedTexts, []);
-  assert.deepEqual(await store.counts(), before);
-});
-
-test('edits, additions and deletions are picked up, and only new code is embedded', async () => {
-  const files = await store.filePaths();
-  const [edited, deleted] = files.map((file) => file.path).filter((path) => path.endsWith('.py'));
-  await writeFile(join(repo, edited), `${'# appended comment\n'}def quokka_migration_window():\n    return "quokka"\n`, { flag: 'a' });
-  await rm(join(repo, deleted));
-  await writeFile(join(repo, 'added_module.py'), 'def wombat_checksum(data):\n    """Checksum for wombat frames."""\n    return sum(data) % 251\n');
-  embeddedTexts = [];
-  const summary = await indexRepository(store, repo, embedder);
-  assert.equal(summary.filesIndexed, 2, 'the edited and the added file');
-  assert.equal(summary.filesDeleted, 1);
-  assert.ok(summary.chunksReused > 0, 'unchanged chunks of the edited file keep their vectors');
-  assert.ok(embeddedTexts.length < summary.chunksWritten, 'fewer chunks embedded than written');
-  assert.ok(embeddedTexts.some((text) => text.includes('wombat_checksum')));
-  assert.equal(await topPath('wombat checksum'), 'added_module.py');
-  assert.equal(await topPath('quokka migration window'), edited);
-  const stored = await store.fileHashes();
-  assert.equal(stored.has(deleted), false);
-});
-
-test('--force re-chunks and re-embeds everything', async () => {
-  embeddedTexts = [];
-  const summary = await indexRepository(store, repo, embedder, { force: true });
-  assert.equal(summary.filesIndexed, summary.totalFiles);
-  assert.equal(summary.chunksReused + summary.chunksEmbedded, summary.totalChunks);
-  assert.equal(summary.chunksEmbedded, new Set(embeddedTexts).size);
-  assert.ok(summary.chunksEmbedded > summary.totalChunks * 0.8, 'only in-run duplicates are shared');
-});
-
-test('a cancelled run leaves a consistent index that the next run completes', async () => {
-  const many = join(repo, 'many');
-  await import('node:fs/promises').then((fs) => fs.mkdir(many, { recursive: true }));
-  for (let i = 0; i < 200; i++) {
-    await writeFile(join(many, `part_${i}.py`), `def handler_${i}(event):\n    """Handle event number ${i}."""\n    return event + ${i}\n`);
-  }
-  const controller = new AbortController();
-  let batches = 0;
-  await assert.rejects(
-    indexRepository(store, repo, embedder, {
-      signal: controller.signal,
-      onProgress: (progress) => {
-        if (progress.phase === 'indexing' && progress.filesDone > 0 && ++batches === 2) controller.abort();
-      },
-    }),
-    IndexCancelledError,
-  );
-  const partial = await store.fileHashes();
-  const indexedParts = [...partial.keys()].filter((path) => path.startsWith('many/')).length;
-  assert.ok(indexedParts > 0 && indexedParts < 200, `some but not all new files are in (${indexedParts})`);
-  const counts = await store.counts();
-  const chunkCounts = await store.filePaths();
-  assert.equal(chunkCounts.length, counts.files);
-  const summary = await indexRepository(store, repo, embedder);
-  assert.equal(summary.filesIndexed, 200 - indexedParts, 'only the files the cancelled run did not write');
-  assert.equal([...(await store.fileHashes()).keys()].filter((path) => path.startsWith('many/')).length, 200);
-  assert.equal(await store.hasVectorIndex(), true);
-});

@@ -1,8 +1,8 @@
-// Versioned schema. Each migration runs once, in its own transaction, and is
-// recorded in schema_migrations; append new ones, never edit applied ones.
+// Versioned schema. Each migration runs once and is recorded in
+// schema_migrations; append new ones, never edit applied ones.
 import type { SqlClient } from './sqlClient.js';
 
-interface Migration {
+export interface Migration {
   version: number;
   description: string;
   sql: string;
@@ -52,26 +52,45 @@ export const MIGRATIONS: Migration[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
-export async function applyMigrations(client: SqlClient): Promise<number[]> {
-  await client.exec(`
-    CREATE TABLE IF NOT EXISTS schema_migrations (
-      version integer PRIMARY KEY,
-      description text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now()
-    )`);
-  const rows = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
-  const applied = new Set(rows.map((row) => row.version));
-  const newlyApplied: number[] = [];
-  for (const migration of MIGRATIONS) {
-    if (applied.has(migration.version)) continue;
-    await client.transaction(async (tx) => {
+/** Serialises migrations of one database: processes opening it at once (server mode) must not both apply them. Advisory locks are per database. */
+const MIGRATION_LOCK_KEY = 0x63626d31; // 'cbm1'
+
+/**
+ * Applies the migrations not yet recorded, all in one transaction under an
+ * advisory lock, so concurrent openers wait and then find them applied, and a
+ * failure leaves the database as it was.
+ */
+export async function applyMigrations(client: SqlClient, migrations: Migration[] = MIGRATIONS): Promise<number[]> {
+  return client.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await tx.exec(`
+      CREATE TABLE IF NOT EXISTS schema_migrations (
+        version integer PRIMARY KEY,
+        description text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((row) => row.version));
+    const newlyApplied: number[] = [];
+    for (const migration of migrations) {
+      if (applied.has(migration.version)) continue;
       await tx.exec(migration.sql);
       await tx.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [
         migration.version,
         migration.description,
       ]);
-    });
-    newlyApplied.push(migration.version);
-  }
-  return newlyApplied;
+      newlyApplied.push(migration.version);
+    }
+    return newlyApplied;
+  });
+}
+
+/** The newest version recorded in schema_migrations (0 when none), to verify a database's schema. */
+export async function appliedSchemaVersion(client: SqlClient): Promise<number> {
+  const rows = await client.query<{ version: number | null }>(
+    `SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 END AS version`,
+  );
+  if (rows[0]?.version === 0) return 0;
+  const versions = await client.query<{ version: number }>('SELECT coalesce(max(version), 0)::int AS version FROM schema_migrations');
+  return versions[0]?.version ?? 0;
 }

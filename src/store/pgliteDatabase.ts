@@ -5,12 +5,13 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { cp, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { sessionSettingsSql } from './sessionSettings.js';
 import type { SqlClient } from './sqlClient.js';
 
 type Queryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
 function wrap(target: Queryable, transaction: SqlClient['transaction'], close: () => Promise<void>): SqlClient {
-  return {
+  const client: SqlClient = {
     async query<Row>(sql: string, params: unknown[] = []) {
       const result = await target.query<Row>(sql, params);
       return result.rows;
@@ -19,8 +20,10 @@ function wrap(target: Queryable, transaction: SqlClient['transaction'], close: (
       await target.exec(sql);
     },
     transaction,
+    session: (work) => work(client),
     close,
   };
+  return client;
 }
 
 function pgliteClient(db: PGlite): SqlClient {
@@ -80,6 +83,6 @@ export async function openPgliteDatabase(dataDir: string, cacheDir: string): Pro
     await rename(copying, dataDir);
   }
   const db = await PGlite.create(dataDir, { extensions: { vector } });
-  await db.exec('CREATE EXTENSION IF NOT EXISTS vector');
+  await db.exec(`CREATE EXTENSION IF NOT EXISTS vector; ${sessionSettingsSql()}`);
   return pgliteClient(db);
 }

@@ -1,7 +1,7 @@
 // Which projects exist, where their repositories are, and how to open their
 // index. The embedded registry keeps one folder per project under the home
 // directory: project.json (the record), pgdata/ (PGlite) and a lock file.
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors/userError.js';
 import { openPgliteDatabase } from './pgliteDatabase.js';
@@ -21,6 +21,45 @@ export interface ProjectRecord {
   createdAt: string;
   updatedAt: string;
   lastIndex?: LastIndexSummary;
+  /** Where the index lives: its database (server mode) or data directory (embedded). */
+  location?: string;
+  /** Server mode: the project's server (password redacted) when it is not the registry's own; null otherwise. */
+  server?: string | null;
+}
+
+export interface CreateProjectOptions {
+  /** Server mode: create the project's database on this server instead of the registry's. */
+  serverUrl?: string;
+}
+
+/** A project whose registry entry names a database (or data directory) that does not exist. */
+export interface MissingDatabase {
+  project: string;
+  root: string;
+  location: string;
+  /** The server it should be on (redacted URL); null in embedded mode. */
+  server: string | null;
+}
+
+/** A project database (or data directory) that no registry entry names. */
+export interface OrphanDatabase {
+  location: string;
+  server: string | null;
+  /** The project it was created for, when it says so. */
+  createdFor: string | null;
+}
+
+export interface DriftReport {
+  missing: MissingDatabase[];
+  orphans: OrphanDatabase[];
+  /** Servers named by projects that could not be reached, so their drift is unknown. */
+  unreachable: { server: string; error: string }[];
+}
+
+export interface RemovedProject {
+  project: string;
+  location: string;
+  server: string | null;
 }
 
 export interface OpenProject {
@@ -33,9 +72,17 @@ export interface ProjectRegistry {
   readonly backend: 'embedded' | 'server';
   list(): Promise<ProjectRecord[]>;
   get(name: string): Promise<ProjectRecord | undefined>;
-  create(name: string, root: string): Promise<ProjectRecord>;
+  create(name: string, root: string, options?: CreateProjectOptions): Promise<ProjectRecord>;
   recordIndex(name: string, summary: LastIndexSummary): Promise<void>;
   open(name: string): Promise<OpenProject>;
+  /** Deletes the project's index (database or data directory) and its registry entry. */
+  remove(name: string): Promise<RemovedProject>;
+  /** Registry entries and databases that disagree. */
+  drift(): Promise<DriftReport>;
+  /** Recreates each missing database empty, with its schema, so the next index run refills it. */
+  repairMissing(): Promise<MissingDatabase[]>;
+  /** Drops every orphaned project database (or data directory). */
+  dropOrphans(): Promise<OrphanDatabase[]>;
   close(): Promise<void>;
 }
 
@@ -94,7 +141,8 @@ export class EmbeddedProjectRegistry implements ProjectRegistry {
 
   async get(name: string): Promise<ProjectRecord | undefined> {
     try {
-      return JSON.parse(await readFile(join(this.projectDir(name), 'project.json'), 'utf8')) as ProjectRecord;
+      const record = JSON.parse(await readFile(join(this.projectDir(name), 'project.json'), 'utf8')) as ProjectRecord;
+      return { ...record, location: join(this.projectDir(name), 'pgdata'), server: null };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
@@ -105,11 +153,19 @@ export class EmbeddedProjectRegistry implements ProjectRegistry {
     const dir = this.projectDir(record.name);
     await mkdir(dir, { recursive: true });
     const temporary = join(dir, `project.json.tmp-${process.pid}`);
-    await writeFile(temporary, `${JSON.stringify(record, null, 2)}\n`);
+    const { location: _location, server: _server, ...stored } = record;
+    await writeFile(temporary, `${JSON.stringify(stored, null, 2)}\n`);
     await rename(temporary, join(dir, 'project.json'));
   }
 
-  async create(name: string, root: string): Promise<ProjectRecord> {
+  async create(name: string, root: string, options: CreateProjectOptions = {}): Promise<ProjectRecord> {
+    if (options.serverUrl) {
+      throw new UserError(
+        'INVALID_INPUT',
+        'A server URL for a project only applies in server mode.',
+        'Set DATABASE_URL (or CODEBASE_MCP_DATABASE_URL) to the registry server first; without it, projects live in the embedded store.',
+      );
+    }
     const existing = await this.get(name);
     if (existing) {
       if (existing.root === root) return existing;
@@ -122,7 +178,7 @@ export class EmbeddedProjectRegistry implements ProjectRegistry {
     const now = new Date().toISOString();
     const record: ProjectRecord = { name, root, createdAt: now, updatedAt: now };
     await this.write(record);
-    return record;
+    return (await this.get(name)) as ProjectRecord;
   }
 
   async recordIndex(name: string, summary: LastIndexSummary): Promise<void> {
@@ -159,8 +215,56 @@ export class EmbeddedProjectRegistry implements ProjectRegistry {
     }
   }
 
-  async remove(name: string): Promise<void> {
-    await rm(this.projectDir(name), { recursive: true, force: true });
+  async remove(name: string): Promise<RemovedProject> {
+    const record = await this.get(name);
+    if (!record) throw unknownProjectError(name, await this.list());
+    const dir = this.projectDir(name);
+    // Refused while another process has the project open; ours goes with the folder.
+    const lock = ProjectLock.acquire(join(dir, 'lock'), name);
+    try {
+      await rm(dir, { recursive: true, force: true });
+    } finally {
+      lock.release();
+    }
+    return { project: name, location: dir, server: null };
+  }
+
+  async drift(): Promise<DriftReport> {
+    const entries = await readdir(join(this.home, 'projects'), { withFileTypes: true }).catch(() => []);
+    const missing: MissingDatabase[] = [];
+    const orphans: OrphanDatabase[] = [];
+    for (const entry of entries.filter((candidate) => candidate.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
+      const dir = join(this.home, 'projects', entry.name);
+      const record = await this.get(entry.name).catch(() => undefined);
+      if (!record) {
+        orphans.push({ location: dir, server: null, createdFor: entry.name });
+        continue;
+      }
+      const hasData = await stat(join(dir, 'pgdata', 'PG_VERSION')).then(
+        () => true,
+        () => false,
+      );
+      // Never indexed yet (no lastIndex) is not drift: the data directory is made on first open.
+      if (!hasData && record.lastIndex) missing.push({ project: record.name, root: record.root, location: join(dir, 'pgdata'), server: null });
+    }
+    return { missing, orphans, unreachable: [] };
+  }
+
+  async repairMissing(): Promise<MissingDatabase[]> {
+    const { missing } = await this.drift();
+    for (const entry of missing) {
+      const project = await this.open(entry.project);
+      await project.close();
+      const { lastIndex: _gone, ...record } = project.record;
+      await this.write({ ...record, updatedAt: new Date().toISOString() });
+    }
+    return missing;
+  }
+
+  async dropOrphans(): Promise<OrphanDatabase[]> {
+    const { orphans } = await this.drift();
+    for (const orphan of orphans) await rm(orphan.location, { recursive: true, force: true });
+    return orphans;
   }
 
   async close(): Promise<void> {}

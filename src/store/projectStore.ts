@@ -65,6 +65,15 @@ export interface IndexCounts {
 }
 
 const VECTOR_INDEX = 'chunks_embedding_hnsw';
+/**
+ * Bumped in every transaction that changes files or chunks. Readers compare it
+ * with the one their caches were built at: another process (server mode) may
+ * index the same project while this one searches it.
+ */
+const BUMP_GENERATION = `INSERT INTO project_meta (key, value) VALUES ('generation', '1')
+  ON CONFLICT (key) DO UPDATE SET value = to_jsonb(project_meta.value::text::bigint + 1)`;
+/** One index run per project at a time, across processes: a session-level advisory lock in the project's database. */
+const INDEX_LOCK_KEYS = [0x63626d69, 1] as const; // 'cbmi'
 /** Full-text weights for D, C, B, A: headings (path, symbol) count most. */
 const RANK_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
 /** Document frequencies are counted up to this many chunks: beyond it a term is common, however common. */
@@ -96,14 +105,56 @@ function whereClause(filters: ChunkFilters, params: unknown[]): string {
 export class ProjectStore {
   private filePathsCache: { id: number; path: string }[] | null = null;
   private countsCache: IndexCounts | null = null;
+  private cachedGeneration: string | null = null;
 
   private constructor(private readonly client: SqlClient) {}
 
+  /**
+   * Applies pending migrations and returns the store. The backend has already
+   * given its connections the search session settings (sessionSettings.ts).
+   */
   static async open(client: SqlClient): Promise<ProjectStore> {
     await applyMigrations(client);
-    // Filtered KNN over HNSW keeps scanning until it has enough rows (pgvector 0.8).
-    await client.exec(`SET hnsw.iterative_scan = relaxed_order; SET hnsw.ef_search = 100;`);
     return new ProjectStore(client);
+  }
+
+  /**
+   * Runs an index job while holding the project's indexing lock, so two
+   * processes never index one project at once. Searches are not affected:
+   * they never take this lock.
+   */
+  async withIndexingLock<T>(projectName: string, work: () => Promise<T>): Promise<T> {
+    return this.client.session(async (session) => {
+      const [{ locked }] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [...INDEX_LOCK_KEYS]);
+      if (!locked) {
+        const holder = await this.indexingLockHolder(session);
+        throw new UserError(
+          'INDEX_IN_PROGRESS',
+          `Project '${projectName}' is being indexed by another process${holder ? ` (${holder})` : ''}.`,
+          'Wait for that run to finish, or stop it; searches keep working meanwhile.',
+        );
+      }
+      try {
+        return await work();
+      } finally {
+        await session.query('SELECT pg_advisory_unlock($1, $2)', [...INDEX_LOCK_KEYS]);
+      }
+    });
+  }
+
+  private async indexingLockHolder(session: SqlClient): Promise<string | null> {
+    const rows = await session
+      .query<{ application_name: string | null; backend_start: Date | string | null; pid: number }>(
+        `SELECT a.application_name, a.backend_start, a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2
+           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        [...INDEX_LOCK_KEYS],
+      )
+      .catch(() => []);
+    const holder = rows[0];
+    if (!holder) return null;
+    const since = holder.backend_start ? `, connected since ${new Date(holder.backend_start).toISOString()}` : '';
+    return `${holder.application_name || `server process ${holder.pid}`}${since}`;
   }
 
   async close(): Promise<void> {
@@ -150,6 +201,7 @@ export class ProjectStore {
          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
         [JSON.stringify(embedder)],
       );
+      await tx.exec(BUMP_GENERATION);
     });
     this.invalidateCaches();
   }
@@ -160,6 +212,7 @@ export class ProjectStore {
   }
 
   async filePaths(): Promise<{ id: number; path: string }[]> {
+    await this.dropStaleCaches();
     this.filePathsCache ??= await this.client.query<{ id: number; path: string }>('SELECT id, path FROM files ORDER BY path');
     return this.filePathsCache;
   }
@@ -196,6 +249,7 @@ export class ProjectStore {
           files.map((file) => file.chunks.length),
         ],
       );
+      await tx.exec(BUMP_GENERATION);
       const idByPath = new Map(fileRows.map((row) => [row.path, row.id]));
       await tx.query('DELETE FROM chunks WHERE file_id = ANY($1::int[])', [fileRows.map((row) => row.id)]);
       const chunks = files.flatMap((file) => file.chunks.map((chunk) => ({ file, chunk })));
@@ -232,11 +286,15 @@ export class ProjectStore {
 
   async deleteFiles(paths: string[]): Promise<void> {
     if (paths.length === 0) return;
-    await this.client.query('DELETE FROM files WHERE path = ANY($1::text[])', [paths]);
+    await this.client.transaction(async (tx) => {
+      await tx.query('DELETE FROM files WHERE path = ANY($1::text[])', [paths]);
+      await tx.exec(BUMP_GENERATION);
+    });
     this.invalidateCaches();
   }
 
   async counts(): Promise<IndexCounts> {
+    await this.dropStaleCaches();
     this.countsCache ??= (
       await this.client.query<IndexCounts>(
         'SELECT (SELECT count(*)::int FROM files) AS files, (SELECT count(*)::int FROM chunks) AS chunks',
@@ -249,6 +307,27 @@ export class ProjectStore {
   private invalidateCaches(): void {
     this.filePathsCache = null;
     this.countsCache = null;
+    this.cachedGeneration = null;
+  }
+
+  /** Forgets cached reads when any process has written since they were made. */
+  private async dropStaleCaches(): Promise<void> {
+    if (this.filePathsCache === null && this.countsCache === null) {
+      this.cachedGeneration = await this.generation();
+      return;
+    }
+    const current = await this.generation();
+    if (current !== this.cachedGeneration) {
+      this.invalidateCaches();
+      this.cachedGeneration = current;
+    }
+  }
+
+  private async generation(): Promise<string> {
+    const rows = await this.client.query<{ generation: string }>(
+      `SELECT value::text AS generation FROM project_meta WHERE key = 'generation'`,
+    );
+    return rows[0]?.generation ?? '0';
   }
 
   async hasVectorIndex(): Promise<boolean> {

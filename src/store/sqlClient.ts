@@ -6,5 +6,11 @@ export interface SqlClient {
   /** Several statements, no parameters (migrations). */
   exec(sql: string): Promise<void>;
   transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` on one connection held for its whole duration, for session
+   * state such as advisory locks. Other queries on this client keep running
+   * on other connections meanwhile (PGlite has only one session: it is that).
+   */
+  session<T>(work: (session: SqlClient) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

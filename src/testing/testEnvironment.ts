@@ -32,11 +32,13 @@ export async function removeTemporaryDirectories(): Promise<void> {
 
 /** Environment for a child process with its own data home and no inherited project settings. */
 export function isolatedEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, CODEBASE_MCP_HOME: home, ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, CODEBASE_MCP_HOME: home };
   delete env.DATABASE_URL;
   delete env.CODEBASE_MCP_DATABASE_URL;
+  delete env.CODEBASE_MCP_REGISTRY_DATABASE;
   delete env.CODEBASE_MCP_CONFIG;
-  return env;
+  // Applied last, so a test can choose server mode (CODEBASE_MCP_DATABASE_URL) on purpose.
+  return { ...env, ...extra };
 }
 
 export interface CliResult {
