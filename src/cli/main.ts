@@ -10,7 +10,7 @@ import { parseInput, searchRequestSchema } from '../core/requests.js';
 import { projectsContent, searchContent, statusContent } from '../core/responses.js';
 import type { DoctorReport } from '../doctor/doctorCheck.js';
 import { runDoctor } from '../doctor/runDoctor.js';
-import { loadWordVectorEmbedder } from '../embed/wordVectorEmbedder.js';
+import { createEmbedder } from '../embed/createEmbedder.js';
 import { describeError, isUserError, UserError } from '../errors/userError.js';
 import { IndexCancelledError } from '../indexer/indexRepository.js';
 import { createLogger, type Logger } from '../logging/logger.js';
@@ -38,7 +38,7 @@ function integer(name: string) {
 }
 
 function openService(config: Config, logger: Logger, idleTimeoutMs?: number): CodebaseService {
-  return CodebaseService.create(config, () => loadWordVectorEmbedder(), logger, { idleTimeoutMs });
+  return CodebaseService.create(config, () => createEmbedder(config.embedder, { cacheDir: config.cacheDir }), logger, { idleTimeoutMs });
 }
 
 /** Runs a command with a service that is always closed (locks released) afterwards. */
@@ -375,7 +375,7 @@ database that no project names. The subcommands repair it; each asks for --yes.`
     .addHelpText('after', '\nExit status: 0 when no check fails (skipped checks do not count), 1 when any check fails.')
     .action(async (options: { json?: boolean }) => {
       const config = loadConfig();
-      const report = await runDoctor(config, () => loadWordVectorEmbedder());
+      const report = await runDoctor(config, () => createEmbedder(config.embedder, { cacheDir: config.cacheDir }));
       if (options.json) printJson(report);
       else console.log(formatDoctorHuman(report));
       if (!report.ok) process.exitCode = EXIT_FAILURE;

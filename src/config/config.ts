@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { embedderSettingsFromEnv, parseEmbedderSettings, type EmbedderSettings } from '../embed/createEmbedder.js';
 import { UserError } from '../errors/userError.js';
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -31,11 +32,13 @@ const configSchema = z.object({
   logFile: z.string().min(1).optional(),
 });
 
-export type Config = z.infer<typeof configSchema>;
+type BaseConfig = z.infer<typeof configSchema>;
+/** The embedding provider and its settings are validated by src/embed/createEmbedder.ts. */
+export type Config = BaseConfig & { embedder: EmbedderSettings };
 export type ConfigOverrides = Partial<Config>;
 
 /** Environment variable behind each setting, for messages and docs. */
-const ENV_NAMES: Record<keyof Config, string[]> = {
+const ENV_NAMES: Record<keyof BaseConfig, string[]> = {
   home: ['CODEBASE_MCP_HOME'],
   cacheDir: ['CODEBASE_MCP_CACHE_DIR'],
   databaseUrl: ['CODEBASE_MCP_DATABASE_URL', 'DATABASE_URL'],
@@ -53,7 +56,7 @@ function xdgDir(variable: string, fallback: string, env: NodeJS.ProcessEnv): str
   return value && value.startsWith('/') ? value : join(homedir(), fallback);
 }
 
-function defaults(env: NodeJS.ProcessEnv): Config {
+function defaults(env: NodeJS.ProcessEnv): BaseConfig {
   return {
     home: join(xdgDir('XDG_DATA_HOME', '.local/share', env), 'codebase-mcp'),
     cacheDir: join(xdgDir('XDG_CACHE_HOME', '.cache', env), 'codebase-mcp'),
@@ -96,7 +99,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 function sourceOf(key: string, env: NodeJS.ProcessEnv, configPath: string): string {
-  const names = ENV_NAMES[key as keyof Config] ?? [];
+  const names = ENV_NAMES[key as keyof BaseConfig] ?? [];
   const name = names.find((candidate) => env[candidate]);
   return name ? `environment variable ${name}` : `"${key}" in ${configPath}`;
 }
@@ -106,9 +109,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
   const explicitConfigPath = env.CODEBASE_MCP_CONFIG;
   const homeForFile = env.CODEBASE_MCP_HOME || overrides.home || base.home;
   const configPath = explicitConfigPath ?? join(homeForFile, 'config.json');
+  const file = readConfigFile(configPath, explicitConfigPath !== undefined);
   const merged = {
     ...base,
-    ...readConfigFile(configPath, explicitConfigPath !== undefined),
+    ...file,
     ...fromEnvironment(env),
     ...Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)),
   };
@@ -123,5 +127,16 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       'Fix or unset that value; docs/configuration.md lists every setting.',
     );
   }
-  return { ...parsed.data, home: resolve(parsed.data.home), cacheDir: resolve(parsed.data.cacheDir) };
+  return {
+    ...parsed.data,
+    home: resolve(parsed.data.home),
+    cacheDir: resolve(parsed.data.cacheDir),
+    embedder: overrides.embedder ?? embedderSettings(env, file, configPath),
+  };
+}
+
+/** CODEBASE_MCP_EMBEDDER and friends win over the file's "embedder" object. */
+function embedderSettings(env: NodeJS.ProcessEnv, file: Record<string, unknown>, configPath: string): EmbedderSettings {
+  if (env.CODEBASE_MCP_EMBEDDER || file.embedder === undefined) return embedderSettingsFromEnv(env);
+  return parseEmbedderSettings(file.embedder, `"embedder" in ${configPath}`);
 }
