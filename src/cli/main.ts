@@ -193,6 +193,9 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
               `Indexed ${project.root} as project '${project.name}' in ${(summary.durationMs / 1000).toFixed(1)} s`,
               `  files:  ${summary.totalFiles} indexed (${summary.filesIndexed} new or changed, ${summary.filesUnchanged} unchanged, ${summary.filesDeleted} removed)`,
               `  chunks: ${summary.totalChunks} (${summary.chunksEmbedded} embedded, ${summary.chunksReused} reused)`,
+              summary.cacheHits + summary.cacheMisses > 0
+                ? `  embedding cache: ${summary.cacheHits} hits, ${summary.cacheMisses} misses`
+                : '',
               skipped ? `  skipped: ${skipped}` : '',
               ...summary.errors.map((error) => `  error: ${error.path}: ${error.message}`),
             ]

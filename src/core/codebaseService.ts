@@ -135,17 +135,22 @@ export class CodebaseService {
     onProgress?: (progress: IndexProgress) => void,
   ): Promise<IndexSummary> {
     const embedder = await this.embedder();
+    const embeddingCache = embedder.costly ? await this.registry.openEmbeddingCache() : null;
+    if (embedder.costly && !embeddingCache) this.logger.warn('the shared embedding cache is in use by another process; indexing without it');
     // The lock keeps other processes (server mode) from indexing this project at the same time.
-    const summary = await this.projects.use(project.name, (open) =>
-      open.store.withIndexingLock(project.name, () =>
-        indexRepository(open.store, project.root, embedder, {
-          force,
-          signal,
-          onProgress,
-          maxFileBytes: this.config.maxFileBytes,
-        }),
-      ),
-    );
+    const summary = await this.projects
+      .use(project.name, (open) =>
+        open.store.withIndexingLock(project.name, () =>
+          indexRepository(open.store, project.root, embedder, {
+            force,
+            signal,
+            onProgress,
+            maxFileBytes: this.config.maxFileBytes,
+            embeddingCache,
+          }),
+        ),
+      )
+      .finally(() => embeddingCache?.release());
     await this.registry.recordIndex(project.name, {
       finishedAt: new Date().toISOString(),
       files: summary.totalFiles,

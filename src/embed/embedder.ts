@@ -10,6 +10,12 @@ export interface Embedder {
    */
   readonly id: string;
   readonly dimensions: number;
+  /**
+   * True when each vector costs a network call or a model run, so vectors are
+   * worth keeping in the store's shared cache. The offline word vectors are
+   * cheaper to recompute than to look up.
+   */
+  readonly costly?: boolean;
   /** Embeds code chunks; one unit-length vector per text, in order. */
   embedDocuments(texts: string[]): Promise<Float32Array[]>;
   /** Embeds a natural-language or identifier query; unit length. */

@@ -84,6 +84,8 @@ export async function createOllamaEmbedder(options: OllamaEmbedderOptions = {}):
 }
 
 class OllamaEmbedder implements Embedder {
+  /** Each vector costs a model run: worth sharing across projects. */
+  readonly costly = true;
   constructor(
     readonly id: string,
     readonly dimensions: number,

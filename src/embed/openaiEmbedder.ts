@@ -115,6 +115,8 @@ export async function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Prom
 }
 
 class OpenAiEmbedder implements Embedder {
+  /** Each vector costs a model run: worth sharing across projects. */
+  readonly costly = true;
   constructor(
     readonly id: string,
     readonly dimensions: number,

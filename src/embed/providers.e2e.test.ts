@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { dropTestRegistry, NO_SERVER_REASON, testServerUrl, uniqueName } from '../testing/testBackends.js';
 import { startFakeOllamaServer, startFakeOpenAiServer, type FakeEmbeddingServer } from '../testing/fakeEmbeddingServers.js';
 import { copyOfSampleRepo, isolatedEnv, removeTemporaryDirectories, runCli, temporaryDirectory } from '../testing/testEnvironment.js';
 
@@ -118,4 +119,37 @@ test('a provider answering with the wrong dimension is a clear error and nothing
   const failed = await runCli(['index', repo, '--project', 'wrong-dims'], { env: ollamaEnv(server) });
   assert.equal(failed.code, 1);
   assert.match(failed.stderr, /65-dimensional vectors, expected|dimension/i);
+});
+
+async function secondProjectUsesTheCache(storeEnv: Record<string, string>) {
+  const server = await ollama();
+  const repo = await copyOfSampleRepo();
+  const env = { ...ollamaEnv(server), ...storeEnv };
+  const first = JSON.parse((await runCli(['index', repo, '--project', 'worktree-a', '--json'], { env })).stdout);
+  assert.equal(first.cacheMisses, first.chunksEmbedded, 'a new store starts with an empty cache');
+  assert.ok(first.cacheMisses > 0);
+  const inputsAfterFirst = server.stats.inputs;
+  const second = await runCli(['index', repo, '--project', 'worktree-b', '--json'], { env });
+  assert.equal(second.code, 0, second.stderr);
+  const summary = JSON.parse(second.stdout);
+  assert.equal(summary.cacheHits, summary.totalChunks);
+  assert.equal(summary.cacheMisses, 0);
+  assert.equal(summary.chunksEmbedded, 0);
+  assert.equal(server.stats.inputs - inputsAfterFirst, 1, 'only the probe reached the provider');
+  const found = JSON.parse((await runCli(['search', 'ring buffer push pop', '--project', 'worktree-b', '--json'], { env })).stdout);
+  assert.equal(found.results[0].path, 'firmware/ring_buffer.c');
+}
+
+test('a second project over the same code is served from the shared embedding cache (embedded store)', async () => {
+  await secondProjectUsesTheCache({ CODEBASE_MCP_HOME: await temporaryDirectory('cache-home') });
+});
+
+test('a second project over the same code is served from the shared embedding cache (server)', { skip: testServerUrl() ? false : NO_SERVER_REASON }, async () => {
+  const url = testServerUrl() as string;
+  const registry = uniqueName('cb_cache_registry');
+  try {
+    await secondProjectUsesTheCache({ DATABASE_URL: url, CODEBASE_MCP_REGISTRY_DATABASE: registry });
+  } finally {
+    await dropTestRegistry(url, registry);
+  }
 });

@@ -110,6 +110,8 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
 }
 
 class TransformersEmbedder implements Embedder {
+  /** Each vector costs a model run: worth sharing across projects. */
+  readonly costly = true;
   // One forward pass at a time: onnxruntime already uses every core for one.
   private readonly limit = createConcurrencyLimiter(1);
 

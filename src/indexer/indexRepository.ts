@@ -8,6 +8,7 @@ import type { Embedder } from '../embed/embedder.js';
 import { readSourceFile } from '../scan/readSourceFile.js';
 import { ScanRootError, scanRepository, type ScannedFile, type SkipReason } from '../scan/scanRepository.js';
 import { UserError } from '../errors/userError.js';
+import type { EmbeddingCache } from '../store/embeddingCache.js';
 import type { ChunkRecord, FileWrite, ProjectStore } from '../store/projectStore.js';
 import { toVectorLiteral } from '../store/projectStore.js';
 import { codeTokens } from '../tokens/codeTokens.js';
@@ -32,6 +33,10 @@ export interface IndexSummary {
   chunksWritten: number;
   chunksEmbedded: number;
   chunksReused: number;
+  /** Chunks whose vectors came from the store's shared embedding cache (other projects, earlier runs). */
+  cacheHits: number;
+  /** Chunks the shared cache did not have (0 when no cache was available). */
+  cacheMisses: number;
   totalFiles: number;
   totalChunks: number;
   durationMs: number;
@@ -44,6 +49,8 @@ export interface IndexOptions {
   onProgress?: (progress: IndexProgress) => void;
   maxFileBytes?: number;
   includeSecrets?: boolean;
+  /** Shared across projects; null or absent: embed without it. */
+  embeddingCache?: EmbeddingCache | null;
 }
 
 /** Files read, chunked and embedded together, then written in one transaction. */
@@ -94,6 +101,8 @@ export async function indexRepository(
     chunksWritten: 0,
     chunksEmbedded: 0,
     chunksReused: 0,
+    cacheHits: 0,
+    cacheMisses: 0,
     totalFiles: 0,
     totalChunks: 0,
     durationMs: 0,
@@ -139,7 +148,7 @@ export async function indexRepository(
     checkCancelled();
     const batch = scan.files.slice(start, start + FILES_PER_BATCH);
     const prepared = await prepareBatch(batch, stored, options, summary, skip, unreadable);
-    await embedBatch(prepared, options.force ? null : store, embedder, summary);
+    await embedBatch(prepared, store, embedder, options, summary);
     checkCancelled();
     await store.writeFiles(prepared);
     for (const file of prepared) summary.chunksWritten += file.chunks.length;
@@ -208,25 +217,45 @@ async function prepareBatch(
 }
 
 /**
- * Fills every chunk's vector: first from vectors already stored for the same
- * content (unless `stored` is null, as with --force), then from the embedder.
+ * Fills every chunk's vector: from vectors this project already stores for the
+ * same content, then from the store's shared cache, and only then from the
+ * embedder. --force skips both lookups (but still fills the cache).
  */
-async function embedBatch(prepared: FileWrite[], stored: ProjectStore | null, embedder: Embedder, summary: IndexSummary): Promise<void> {
+async function embedBatch(
+  prepared: FileWrite[],
+  store: ProjectStore,
+  embedder: Embedder,
+  options: IndexOptions,
+  summary: IndexSummary,
+): Promise<void> {
   const hashes = [...new Set(prepared.flatMap((file) => file.chunks.map((chunk) => chunk.contentHash)))];
-  const known = stored ? await stored.embeddingsFor(hashes) : new Map<string, string>();
+  const known = options.force ? new Map<string, string>() : await store.embeddingsFor(hashes);
   const missing = new Map<string, string>(); // hash → content
   for (const file of prepared) {
     for (const chunk of file.chunks) {
       if (!known.has(chunk.contentHash)) missing.set(chunk.contentHash, chunk.content);
     }
   }
+  const cache = options.embeddingCache ?? null;
+  if (cache && !options.force && missing.size > 0) {
+    const cached = await cache.lookup(embedder.id, [...missing.keys()]);
+    for (const [hash, vector] of cached) {
+      known.set(hash, vector);
+      missing.delete(hash);
+    }
+    summary.cacheHits += cached.size;
+  }
   const missingHashes = [...missing.keys()];
+  const computed = new Map<string, string>();
   for (let start = 0; start < missingHashes.length; start += EMBED_BATCH) {
     const slice = missingHashes.slice(start, start + EMBED_BATCH);
     const vectors = await embedder.embedDocuments(slice.map((hash) => missing.get(hash) as string));
-    slice.forEach((hash, index) => known.set(hash, toVectorLiteral(vectors[index])));
+    slice.forEach((hash, index) => computed.set(hash, toVectorLiteral(vectors[index])));
   }
+  await cache?.store(embedder.id, computed);
+  for (const [hash, vector] of computed) known.set(hash, vector);
   summary.chunksEmbedded += missingHashes.length;
+  summary.cacheMisses += cache ? missingHashes.length : 0;
   for (const file of prepared) {
     for (const chunk of file.chunks) {
       chunk.embedding = known.get(chunk.contentHash) as string;

@@ -5,6 +5,8 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { UserError } from '../errors/userError.js';
 import { openPgliteDatabase } from './pgliteDatabase.js';
+import { EMBEDDING_CACHE_MIGRATIONS, SqlEmbeddingCache, type EmbeddingCache } from './embeddingCache.js';
+import { applyMigrations } from './migrations.js';
 import { ProjectLock } from './projectLock.js';
 import { ProjectStore } from './projectStore.js';
 
@@ -83,6 +85,8 @@ export interface ProjectRegistry {
   repairMissing(): Promise<MissingDatabase[]>;
   /** Drops every orphaned project database (or data directory). */
   dropOrphans(): Promise<OrphanDatabase[]>;
+  /** The store's shared embedding cache, or null when another process holds it. */
+  openEmbeddingCache(): Promise<EmbeddingCache | null>;
   close(): Promise<void>;
 }
 
@@ -265,6 +269,37 @@ export class EmbeddedProjectRegistry implements ProjectRegistry {
     const { orphans } = await this.drift();
     for (const orphan of orphans) await rm(orphan.location, { recursive: true, force: true });
     return orphans;
+  }
+
+  /**
+   * The cache is its own PGlite database under the home directory. Only one
+   * process may open it: a second indexer meanwhile runs without it rather
+   * than wait.
+   */
+  async openEmbeddingCache(): Promise<EmbeddingCache | null> {
+    const dir = join(this.home, 'embedding-cache');
+    await mkdir(dir, { recursive: true });
+    let lock: ProjectLock;
+    try {
+      lock = ProjectLock.acquire(join(dir, 'lock'), 'embedding-cache');
+    } catch (error) {
+      if (error instanceof UserError && error.code === 'PROJECT_LOCKED') return null;
+      throw error;
+    }
+    try {
+      const client = await openPgliteDatabase(join(dir, 'pgdata'), this.cacheDir);
+      await applyMigrations(client, EMBEDDING_CACHE_MIGRATIONS);
+      return new SqlEmbeddingCache(client, async () => {
+        try {
+          await client.close();
+        } finally {
+          lock.release();
+        }
+      });
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
   }
 
   async close(): Promise<void> {}

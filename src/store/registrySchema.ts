@@ -1,5 +1,6 @@
 // Schema of the registry database (server mode): which projects exist, where
 // their databases are, and this registry's own identity.
+import { EMBEDDING_CACHE_TABLE_SQL } from './embeddingCache.js';
 import type { Migration } from './migrations.js';
 
 export const REGISTRY_MIGRATIONS: Migration[] = [
@@ -27,5 +28,10 @@ export const REGISTRY_MIGRATIONS: Migration[] = [
         last_index jsonb
       );
     `,
+  },
+  {
+    version: 2,
+    description: 'shared embedding cache',
+    sql: EMBEDDING_CACHE_TABLE_SQL,
   },
 ];

@@ -10,6 +10,7 @@ import {
   projectDatabaseName,
 } from './databaseNames.js';
 import { LruLeases } from './lruLeases.js';
+import { SqlEmbeddingCache, type EmbeddingCache } from './embeddingCache.js';
 import { openPgDatabase } from './pgDatabase.js';
 import { asConnectionError, errorCode } from './pgErrors.js';
 import {
@@ -367,6 +368,12 @@ export class ServerProjectRegistry implements ProjectRegistry {
       await withServer(serverUrl, (admin) => dropDatabase(admin, entry.location));
     }
     return orphans.map(({ entry }) => entry);
+  }
+
+  /** The registry database holds the shared cache; its pool stays open with the registry. */
+  async openEmbeddingCache(): Promise<EmbeddingCache | null> {
+    const { client } = await this.registry();
+    return new SqlEmbeddingCache(client);
   }
 
   async close(): Promise<void> {
