@@ -239,7 +239,10 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
         const outcome = await service.search(input, [process.cwd()]);
         const content = searchContent(outcome);
         if (options.json) printJson(content);
-        else console.log(formatSearchHuman(content, options.full === true));
+        else {
+          for (const notice of content.notices) process.stderr.write(`note: ${notice}\n`);
+          console.log(formatSearchHuman(content, options.full === true));
+        }
       });
     });
 

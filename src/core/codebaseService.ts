@@ -44,6 +44,8 @@ export interface ProjectStatus {
   project: ProjectRecord;
   counts: IndexCounts;
   embedder: EmbedderInfo | null;
+  /** Chunks written but without vectors yet (searchable by full text only). */
+  embeddingsPending: number;
   job: IndexJob | null;
 }
 
@@ -261,11 +263,12 @@ export class CodebaseService {
   async status(explicit: string | undefined, directories: string[]): Promise<ProjectStatus> {
     const project = await this.resolveProject(explicit, directories);
     const job = this.jobs.runningFor(project.name) ?? this.jobs.latestFor(project.name) ?? null;
-    const { counts, embedder } = await this.projects.use(project.name, async (open) => ({
+    const { counts, embedder, embeddingsPending } = await this.projects.use(project.name, async (open) => ({
       counts: await open.store.counts(),
       embedder: (await open.store.embedder()) ?? null,
+      embeddingsPending: (await open.store.chunksAwaitingEmbedding(0)).pending,
     }));
-    return { project, counts, embedder, job };
+    return { project, counts, embedder, embeddingsPending, job };
   }
 
   async listProjects(): Promise<(ProjectRecord & { indexing: boolean })[]> {

@@ -39,7 +39,7 @@ export class IndexJobs {
       project,
       root,
       state: 'running',
-      progress: { phase: 'scanning', filesTotal: 0, filesDone: 0, filesChanged: 0, chunksWritten: 0, chunksEmbedded: 0 },
+      progress: { phase: 'scanning', filesTotal: 0, filesDone: 0, filesChanged: 0, chunksWritten: 0, chunksEmbedded: 0, chunksPending: 0 },
       startedAt: new Date().toISOString(),
       finishedAt: null,
       summary: null,

@@ -30,6 +30,8 @@ export const jobStatusOutput = {
   file_errors: z.array(z.object({ path: z.string(), message: z.string() })),
   indexed_files: z.number(),
   indexed_chunks: z.number(),
+  /** Chunks still without vectors: keyword search covers them, meaning-based search not yet. */
+  chunks_awaiting_embedding: z.number(),
   last_indexed_at: z.string().nullable(),
   embedding_model: z.string().nullable(),
 };
@@ -52,6 +54,7 @@ export const searchOutput = {
     }),
   ),
   omitted_for_budget: z.number(),
+  notices: z.array(z.string()),
 };
 
 export const projectsOutput = {
@@ -91,6 +94,7 @@ export function statusContent(status: ProjectStatus) {
     ...jobFields(status.job),
     indexed_files: status.counts.files,
     indexed_chunks: status.counts.chunks,
+    chunks_awaiting_embedding: status.embeddingsPending,
     last_indexed_at: status.project.lastIndex?.finishedAt ?? null,
     embedding_model: status.embedder ? `${status.embedder.id} (${status.embedder.dimensions}d)` : null,
   };
@@ -113,6 +117,7 @@ export function searchContent(outcome: SearchOutcome) {
       truncated: hit.truncated,
     })),
     omitted_for_budget: outcome.omittedForBudget,
+    notices: outcome.notices,
   };
 }
 
@@ -121,7 +126,7 @@ export function searchText(outcome: SearchOutcome): string {
   if (outcome.results.length === 0) {
     return `No results in project '${outcome.project}' (${outcome.mode}). Try other words, mode "lexical" for exact identifiers, or fewer filters.`;
   }
-  const lines = [`${outcome.results.length} results in project '${outcome.project}' (${outcome.mode}):`];
+  const lines = [...outcome.notices.map((notice) => `Note: ${notice}`), `${outcome.results.length} results in project '${outcome.project}' (${outcome.mode}):`];
   for (const hit of outcome.results) {
     const symbol = hit.symbol ? ` ${hit.symbol}` : '';
     lines.push('', `## ${hit.path}:${hit.startLine}-${hit.endLine}${symbol} (score ${hit.score})`);

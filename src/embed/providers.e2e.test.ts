@@ -112,7 +112,7 @@ test('a provider that dies mid-index fails the run clearly; the next run embeds 
   assert.ok(summary.chunksEmbedded < 200);
 });
 
-test('a provider answering with the wrong dimension is a clear error and nothing is written', async () => {
+test('a provider answering with the wrong dimension is a clear error', async () => {
   const server = await ollama();
   server.failNext({ kind: 'wrongDimension' }, 1);
   const repo = await copyOfSampleRepo();
@@ -152,4 +152,31 @@ test('a second project over the same code is served from the shared embedding ca
   } finally {
     await dropTestRegistry(url, registry);
   }
+});
+
+test('while the provider is down, hybrid search answers from full text and says so', async () => {
+  const server = await ollama();
+  const repo = await copyOfSampleRepo();
+  const env = { ...ollamaEnv(server), CODEBASE_MCP_HOME: await temporaryDirectory('lexical-first-home') };
+  server.dieAfter(2); // the probe and one round of vectors, then the server is gone
+  const failed = await runCli(['index', repo, '--project', 'half-embedded', '--json'], { env });
+  assert.equal(failed.code, 1);
+
+  const hybrid = await runCli(['search', 'ring buffer push and pop', '--project', 'half-embedded', '--json'], { env });
+  assert.equal(hybrid.code, 0, hybrid.stderr);
+  const parsed = JSON.parse(hybrid.stdout);
+  assert.equal(parsed.results[0].path, 'firmware/ring_buffer.c', 'every file is searchable by keywords already');
+  assert.ok(parsed.notices.some((notice: string) => /Vectors are still being computed/.test(notice)));
+  assert.ok(parsed.notices.some((notice: string) => /embedding provider is unavailable.*keyword \(lexical\) results only/s.test(notice)));
+
+  const semantic = await runCli(['search', 'ring buffer', '--project', 'half-embedded', '--mode', 'semantic'], { env });
+  assert.equal(semantic.code, 1);
+  assert.match(semantic.stderr, /reach|ECONNREFUSED/i);
+
+  const healthy = await ollama();
+  const resumed = JSON.parse((await runCli(['index', repo, '--project', 'half-embedded', '--json'], { env: { ...env, CODEBASE_MCP_OLLAMA_URL: healthy.url } })).stdout);
+  assert.equal(resumed.filesIndexed, 0, 'no file is re-read: only vectors were missing');
+  assert.equal(resumed.chunksEmbedded, healthy.stats.inputs - 1);
+  const complete = JSON.parse((await runCli(['search', 'ring buffer', '--project', 'half-embedded', '--json'], { env: { ...env, CODEBASE_MCP_OLLAMA_URL: healthy.url } })).stdout);
+  assert.deepEqual(complete.notices, []);
 });

@@ -10,10 +10,10 @@ import { ScanRootError, scanRepository, type ScannedFile, type SkipReason } from
 import { UserError } from '../errors/userError.js';
 import type { EmbeddingCache } from '../store/embeddingCache.js';
 import type { ChunkRecord, FileWrite, ProjectStore } from '../store/projectStore.js';
-import { toVectorLiteral } from '../store/projectStore.js';
+import { EMBEDDINGS_PENDING_KEY, toVectorLiteral } from '../store/projectStore.js';
 import { codeTokens } from '../tokens/codeTokens.js';
 
-export type IndexPhase = 'scanning' | 'removing' | 'indexing' | 'finalizing' | 'done';
+export type IndexPhase = 'scanning' | 'removing' | 'indexing' | 'embedding' | 'finalizing' | 'done';
 
 export interface IndexProgress {
   phase: IndexPhase;
@@ -22,6 +22,8 @@ export interface IndexProgress {
   filesChanged: number;
   chunksWritten: number;
   chunksEmbedded: number;
+  /** Chunks written but still without a vector (searchable by full text only). */
+  chunksPending: number;
 }
 
 export interface IndexSummary {
@@ -108,7 +110,15 @@ export async function indexRepository(
     durationMs: 0,
     errors: [],
   };
-  const progress: IndexProgress = { phase: 'scanning', filesTotal: 0, filesDone: 0, filesChanged: 0, chunksWritten: 0, chunksEmbedded: 0 };
+  const progress: IndexProgress = {
+    phase: 'scanning',
+    filesTotal: 0,
+    filesDone: 0,
+    filesChanged: 0,
+    chunksWritten: 0,
+    chunksEmbedded: 0,
+    chunksPending: 0,
+  };
   const report = (phase: IndexPhase) => {
     progress.phase = phase;
     options.onProgress?.({ ...progress });
@@ -141,6 +151,8 @@ export async function indexRepository(
   summary.filesDeleted = gone.length;
 
   report('indexing');
+  // Searches meanwhile say their meaning-based results are partial.
+  if (embedder.costly) await store.setMeta(EMBEDDINGS_PENDING_KEY, -1);
   const bulkLoad = options.force === true || scan.files.length - stored.size > BULK_LOAD_FILES;
   if (bulkLoad) await store.dropVectorIndex();
   const unreadable: string[] = [];
@@ -162,6 +174,14 @@ export async function indexRepository(
   // A file that became binary, minified or a secret since the last run leaves the index.
   await store.deleteFiles(unreadable.filter((path) => stored.has(path)));
   summary.filesDeleted += unreadable.filter((path) => stored.has(path)).length;
+
+  report('embedding');
+  await backfillEmbeddings(store, embedder, options, summary, async (pending) => {
+    await store.setMeta(EMBEDDINGS_PENDING_KEY, pending);
+    progress.chunksPending = pending;
+    progress.chunksEmbedded = summary.chunksEmbedded;
+    report('embedding');
+  });
 
   report('finalizing');
   await store.ensureVectorIndex();
@@ -245,6 +265,13 @@ async function embedBatch(
     }
     summary.cacheHits += cached.size;
   }
+  for (const file of prepared) {
+    for (const chunk of file.chunks) chunk.embedding = known.get(chunk.contentHash) ?? null;
+    summary.chunksReused += file.chunks.filter((chunk) => chunk.embedding !== null).length;
+  }
+  // A costly embedder (a server, a model) fills vectors in after the files are
+  // written, so the index answers full-text queries while they are computed.
+  if (embedder.costly) return;
   const missingHashes = [...missing.keys()];
   const computed = new Map<string, string>();
   for (let start = 0; start < missingHashes.length; start += EMBED_BATCH) {
@@ -253,14 +280,40 @@ async function embedBatch(
     slice.forEach((hash, index) => computed.set(hash, toVectorLiteral(vectors[index])));
   }
   await cache?.store(embedder.id, computed);
-  for (const [hash, vector] of computed) known.set(hash, vector);
   summary.chunksEmbedded += missingHashes.length;
   summary.cacheMisses += cache ? missingHashes.length : 0;
   for (const file of prepared) {
     for (const chunk of file.chunks) {
-      chunk.embedding = known.get(chunk.contentHash) as string;
+      if (chunk.embedding === null) chunk.embedding = computed.get(chunk.contentHash) ?? null;
     }
-    summary.chunksReused += file.chunks.length;
   }
-  summary.chunksReused -= missingHashes.length;
+}
+
+/** Distinct chunk contents embedded per round of the backfill; each round is saved before the next. */
+const BACKFILL_ROUND = 64;
+
+/**
+ * Computes the vectors still missing (chunks written first, or left by a run
+ * whose provider failed), round by round. A provider failure ends the run
+ * with its error; everything saved so far stays, and the next run resumes here.
+ */
+async function backfillEmbeddings(
+  store: ProjectStore,
+  embedder: Embedder,
+  options: IndexOptions,
+  summary: IndexSummary,
+  onRound: (pending: number) => Promise<void>,
+): Promise<void> {
+  for (;;) {
+    if (options.signal?.aborted) throw new IndexCancelledError();
+    const { pending, batch } = await store.chunksAwaitingEmbedding(BACKFILL_ROUND);
+    await onRound(pending);
+    if (batch.length === 0) return;
+    const vectors = await embedder.embedDocuments(batch.map((chunk) => chunk.content));
+    const computed = new Map(batch.map((chunk, index) => [chunk.contentHash, toVectorLiteral(vectors[index])]));
+    await store.setEmbeddings(computed);
+    await options.embeddingCache?.store(embedder.id, computed);
+    summary.chunksEmbedded += computed.size;
+    summary.cacheMisses += options.embeddingCache ? computed.size : 0;
+  }
 }

@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import type { ChunkFilters, ProjectStore, RankedChunk, StoredChunk } from '../store/projectStore.js';
-import { toVectorLiteral } from '../store/projectStore.js';
+import { EMBEDDINGS_PENDING_KEY, toVectorLiteral } from '../store/projectStore.js';
+import { isUserError } from '../errors/userError.js';
 import { codeTokens } from '../tokens/codeTokens.js';
 
 export const SEARCH_MODES = ['hybrid', 'semantic', 'lexical'] as const;
@@ -45,6 +46,8 @@ export interface SearchResponse {
   results: SearchHit[];
   /** Results that matched but were left out to stay within maxTokens. */
   omittedForBudget: number;
+  /** Why results may be incomplete (embeddings still being computed, provider down). */
+  notices: string[];
   estimatedTokens: number;
 }
 
@@ -113,6 +116,7 @@ async function rankedIds(
   embedQuery: QueryEmbedder,
   request: SearchRequest,
   filters: ChunkFilters,
+  notices: string[],
 ): Promise<{ id: number; score: number }[]> {
   const candidates = Math.max(request.limit * 4, 40);
   const semantic = async (count: number) =>
@@ -124,7 +128,14 @@ async function rankedIds(
     case 'lexical':
       return (await lexical(request.limit)).map((hit) => ({ id: hit.id, score: hit.value }));
     case 'hybrid': {
-      const [vectorHits, textHits] = await Promise.all([semantic(candidates), lexical(candidates)]);
+      // Keyword search needs no embedder: when the provider is down, hybrid
+      // degrades to lexical results and says so instead of failing.
+      const vectorSearch = semantic(candidates).catch((error: unknown) => {
+        if (!isUserError(error) || error.code !== 'EMBEDDER_UNAVAILABLE') throw error;
+        notices.push(`The embedding provider is unavailable (${error.message}); these are keyword (lexical) results only.`);
+        return [];
+      });
+      const [vectorHits, textHits] = await Promise.all([vectorSearch, lexical(candidates)]);
       return fuse([vectorHits, textHits], request.limit);
     }
   }
@@ -161,7 +172,14 @@ export async function searchChunks(
   request: SearchRequest,
 ): Promise<SearchResponse> {
   const filters = await filtersFor(store, request);
-  const ranked = filters ? await rankedIds(store, embedQuery, request, filters) : [];
+  const notices: string[] = [];
+  const pending = await store.getMeta<number>(EMBEDDINGS_PENDING_KEY);
+  if (pending && request.mode !== 'lexical') {
+    notices.push(
+      `Vectors are still being computed for ${pending > 0 ? `${pending} chunks` : 'part of the index'}: meaning-based matches cover only what is embedded so far; keyword matches are complete.`,
+    );
+  }
+  const ranked = filters ? await rankedIds(store, embedQuery, request, filters, notices) : [];
   const chunks = await store.chunksById(ranked.map((hit) => hit.id));
   const results: SearchHit[] = [];
   let budget = request.maxTokens;
@@ -197,5 +215,5 @@ export async function searchChunks(
       truncated: snippet !== text,
     });
   }
-  return { mode: request.mode, results, omittedForBudget, estimatedTokens: request.maxTokens - budget };
+  return { mode: request.mode, results, omittedForBudget, estimatedTokens: request.maxTokens - budget, notices };
 }

@@ -48,6 +48,18 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX chunks_search_vector ON chunks USING gin (search_vector);
     `,
   },
+  {
+    version: 2,
+    description: 'vectors may follow their chunks (lexical first)',
+    sql: `
+      DO $$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'chunks' AND column_name = 'embedding') THEN
+          ALTER TABLE chunks ALTER COLUMN embedding DROP NOT NULL;
+        END IF;
+      END $$;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -20,8 +20,8 @@ export interface ChunkRecord {
   headingText: string;
   /** Code-aware tokens of the content. */
   bodyText: string;
-  /** pgvector literal, e.g. '[0.1,0.2]'. */
-  embedding: string;
+  /** pgvector literal, e.g. '[0.1,0.2]'; null until the vector is computed (lexical first). */
+  embedding: string | null;
 }
 
 export interface FileWrite {
@@ -80,6 +80,9 @@ const RANK_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
 const DF_COUNT_CAP = 5000;
 /** A term in more than this share of chunks does not select candidates by itself. */
 const COMMON_TERM_SHARE = 0.2;
+
+/** project_meta key: chunks still without vectors (-1: a run is writing chunks whose vectors follow). */
+export const EMBEDDINGS_PENDING_KEY = 'embeddings_pending';
 
 export function toVectorLiteral(vector: ArrayLike<number>): string {
   return `[${Array.from(vector, (value) => (Number.isFinite(value) ? value : 0)).join(',')}]`;
@@ -195,7 +198,9 @@ export class ProjectStore {
     }
     await this.client.transaction(async (tx) => {
       await tx.exec(`DELETE FROM files; DROP INDEX IF EXISTS ${VECTOR_INDEX}; ALTER TABLE chunks DROP COLUMN IF EXISTS embedding;`);
-      await tx.exec(`ALTER TABLE chunks ADD COLUMN embedding vector(${Math.trunc(embedder.dimensions)}) NOT NULL`);
+      // Nullable: with a costly embedder chunks are written first (searchable by
+      // full text at once) and their vectors filled in afterwards.
+      await tx.exec(`ALTER TABLE chunks ADD COLUMN embedding vector(${Math.trunc(embedder.dimensions)})`);
       await tx.query(
         `INSERT INTO project_meta (key, value) VALUES ('embedder', $1::jsonb)
          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
@@ -293,6 +298,31 @@ export class ProjectStore {
     this.invalidateCaches();
   }
 
+  /** Chunks written without a vector yet, and their distinct contents (what still needs the embedder). */
+  async chunksAwaitingEmbedding(limit: number): Promise<{ pending: number; batch: { contentHash: string; content: string }[] }> {
+    const [{ pending }] = await this.client.query<{ pending: number }>(
+      'SELECT count(*)::int AS pending FROM chunks WHERE embedding IS NULL',
+    );
+    if (pending === 0) return { pending, batch: [] };
+    const rows = await this.client.query<{ content_hash: string; content: string }>(
+      `SELECT DISTINCT ON (content_hash) content_hash, content FROM chunks
+       WHERE embedding IS NULL ORDER BY content_hash LIMIT $1`,
+      [limit],
+    );
+    return { pending, batch: rows.map((row) => ({ contentHash: row.content_hash, content: row.content })) };
+  }
+
+  /** Fills in vectors for every chunk with these contents that has none yet. */
+  async setEmbeddings(vectors: Map<string, string>): Promise<void> {
+    if (vectors.size === 0) return;
+    await this.client.query(
+      `UPDATE chunks SET embedding = t.embedding::vector
+       FROM unnest($1::text[], $2::text[]) AS t(content_hash, embedding)
+       WHERE chunks.content_hash = t.content_hash AND chunks.embedding IS NULL`,
+      [[...vectors.keys()], [...vectors.values()]],
+    );
+  }
+
   async counts(): Promise<IndexCounts> {
     await this.dropStaleCaches();
     this.countsCache ??= (
@@ -355,7 +385,7 @@ export class ProjectStore {
     const where = whereClause(filters, params);
     const rows = await this.client.query<{ id: string; distance: number }>(
       `SELECT id, embedding <=> $1::vector AS distance FROM chunks
-       WHERE ${where} ORDER BY embedding <=> $1::vector LIMIT $2`,
+       WHERE embedding IS NOT NULL AND ${where} ORDER BY embedding <=> $1::vector LIMIT $2`,
       params,
     );
     return rows
