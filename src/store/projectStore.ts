@@ -300,6 +300,8 @@ export class ProjectStore {
 
   /** Chunks written without a vector yet, and their distinct contents (what still needs the embedder). */
   async chunksAwaitingEmbedding(limit: number): Promise<{ pending: number; batch: { contentHash: string; content: string }[] }> {
+    // Before its first index run a project has no embedding column at all.
+    if (!(await this.embedder())) return { pending: 0, batch: [] };
     const [{ pending }] = await this.client.query<{ pending: number }>(
       'SELECT count(*)::int AS pending FROM chunks WHERE embedding IS NULL',
     );
