@@ -60,10 +60,11 @@ function measurement(summary: IndexSummary, wallMs: number, cpuMs: number): Inde
   };
 }
 
-async function timedIndex(bench: BenchService, repo: string, progress: (message: string) => void): Promise<IndexMeasurement> {
+/** `progress` (for the long full index only) gets a line per tenth of the files. */
+async function timedIndex(bench: BenchService, repo: string, progress?: (message: string) => void): Promise<IndexMeasurement> {
   let reported = 0;
   const onProgress = (update: IndexProgress) => {
-    // A line per tenth of the files, so a long run shows it is alive.
+    if (!progress) return;
     const tenth = update.filesTotal ? Math.floor((update.filesDone / update.filesTotal) * 10) : 0;
     if (update.phase === 'indexing' && tenth > reported && update.filesChanged > 0) {
       reported = tenth;
@@ -160,7 +161,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     const full = await timedIndex(bench, root, progress);
     const peakRssAfterFullIndexBytes = peakRssBytes();
     progress(`full index: ${(full.wallMs / 1000).toFixed(1)} s, ${full.totalChunks} chunks; re-index without changes`);
-    const noChange = await timedIndex(bench, root, progress);
+    const noChange = await timedIndex(bench, root);
 
     const changedFile = fileToChange(corpus.paths);
     const original = await readFile(join(root, changedFile));
@@ -168,7 +169,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     try {
       await writeFile(join(root, changedFile), Buffer.concat([original, Buffer.from(`\n${commentLine(changedFile)}\n`)]));
       progress(`re-index after changing ${changedFile}`);
-      oneFileChanged = await timedIndex(bench, root, progress);
+      oneFileChanged = await timedIndex(bench, root);
     } finally {
       await writeFile(join(root, changedFile), original);
     }
