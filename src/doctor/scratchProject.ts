@@ -4,6 +4,8 @@
 import { ProjectStore, toVectorLiteral } from '../store/projectStore.js';
 import { SCHEMA_VERSION, appliedSchemaVersion } from '../store/migrations.js';
 import type { SqlClient } from '../store/sqlClient.js';
+import { codeTokens } from '../tokens/codeTokens.js';
+import { queryLexemes, weightedTsvector } from '../tokens/searchLexemes.js';
 
 /** Throws on the first thing that does not work; returns what was done. */
 export async function exerciseScratchProject(client: SqlClient): Promise<string> {
@@ -19,6 +21,7 @@ export async function exerciseScratchProject(client: SqlClient): Promise<string>
         extension: 'py',
         contentHash: 'doctor-file',
         sizeBytes: 40,
+        mtimeMs: 0,
         lineCount: 2,
         chunks: [
           {
@@ -28,8 +31,7 @@ export async function exerciseScratchProject(client: SqlClient): Promise<string>
             kind: 'function',
             content: 'def verify_checksum(data):\n    return sum(data) % 251',
             contentHash: 'doctor-chunk',
-            headingText: 'doctor check py verify checksum verify_checksum',
-            bodyText: 'def verify checksum verify_checksum data return sum data',
+            ...weightedTsvector(codeTokens('doctor/check.py verify_checksum', true), codeTokens('def verify_checksum(data): return sum(data)', true)),
             embedding: toVectorLiteral([0.6, 0.8, 0]),
           },
         ],
@@ -39,7 +41,7 @@ export async function exerciseScratchProject(client: SqlClient): Promise<string>
     await store.analyze();
   });
   const nearest = await store.nearestChunks(toVectorLiteral([0.6, 0.8, 0]), 1, {});
-  const matching = await store.matchingChunks(['checksum'], 1, {});
+  const matching = await store.matchingChunks(queryLexemes(['checksum']), 1, {});
   if (nearest.length !== 1 || matching.length !== 1 || nearest[0].id !== matching[0].id) {
     throw new Error('the chunk written was not found again by vector and full-text search');
   }

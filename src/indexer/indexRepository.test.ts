@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Embedder } from '../embed/embedder.js';
@@ -78,6 +78,29 @@ for (const backend of testBackends()) {
       assert.deepEqual(await store.counts(), before);
     });
 
+    test('a file with the size and modification time it was indexed with is not read again', async () => {
+      const path = (await store.filePaths()).map((file) => file.path).find((candidate) => candidate.endsWith('.py')) as string;
+      const absolute = join(repo, path);
+      const anHourAgo = new Date(Date.now() - 3600_000);
+      await utimes(absolute, anHourAgo, anHourAgo);
+      // Same content under a new mtime: hashed, found unchanged, and the new mtime remembered.
+      assert.equal((await indexRepository(store, repo, embedder)).filesIndexed, 0);
+      const original = await readFile(absolute, 'utf8');
+      assert.match(original, /return/);
+      await writeFile(absolute, original.replace('return', 'zqxwvu'));
+      await utimes(absolute, anHourAgo, anHourAgo);
+      // Same size, same mtime: trusted without reading, so the edit is not seen…
+      assert.equal((await indexRepository(store, repo, embedder)).filesIndexed, 0);
+      assert.equal(await topPath('zqxwvu'), undefined);
+      // …until the mtime moves.
+      const halfAnHourAgo = new Date(Date.now() - 1800_000);
+      await utimes(absolute, halfAnHourAgo, halfAnHourAgo);
+      assert.equal((await indexRepository(store, repo, embedder)).filesIndexed, 1);
+      assert.equal(await topPath('zqxwvu'), path);
+      await writeFile(absolute, original);
+      assert.equal((await indexRepository(store, repo, embedder)).filesIndexed, 1);
+    });
+
     test('edits, additions and deletions are picked up, and only new code is embedded', async () => {
       const files = await store.filePaths();
       const [edited, deleted] = files.map((file) => file.path).filter((path) => path.endsWith('.py'));
@@ -93,7 +116,7 @@ for (const backend of testBackends()) {
       assert.ok(embeddedTexts.some((text) => text.includes('wombat_checksum')));
       assert.equal(await topPath('wombat checksum'), 'added_module.py');
       assert.equal(await topPath('quokka migration window'), edited);
-      const stored = await store.fileHashes();
+      const stored = await store.fileStates();
       assert.equal(stored.has(deleted), false);
     });
 
@@ -123,7 +146,7 @@ for (const backend of testBackends()) {
         }),
         IndexCancelledError,
       );
-      const partial = await store.fileHashes();
+      const partial = await store.fileStates();
       const indexedParts = [...partial.keys()].filter((path) => path.startsWith('many/')).length;
       assert.ok(indexedParts > 0 && indexedParts < 200, `some but not all new files are in (${indexedParts})`);
       const counts = await store.counts();
@@ -131,7 +154,7 @@ for (const backend of testBackends()) {
       assert.equal(chunkCounts.length, counts.files);
       const summary = await indexRepository(store, repo, embedder);
       assert.equal(summary.filesIndexed, 200 - indexedParts, 'only the files the cancelled run did not write');
-      assert.equal([...(await store.fileHashes()).keys()].filter((path) => path.startsWith('many/')).length, 200);
+      assert.equal([...(await store.fileStates()).keys()].filter((path) => path.startsWith('many/')).length, 200);
       assert.equal(await store.hasVectorIndex(), true);
     });
   });

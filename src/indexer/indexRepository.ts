@@ -1,17 +1,14 @@
 // scan → diff → chunk → embed → write, for one project. Each batch of files
 // is written in one transaction, so a crash or a cancel leaves every file
 // either as it was or fully replaced; the next run picks up the rest.
-import { createHash } from 'node:crypto';
-import { extname } from 'node:path';
-import { chunkFile } from '../chunk/chunkFile.js';
 import type { Embedder } from '../embed/embedder.js';
-import { readSourceFile } from '../scan/readSourceFile.js';
-import { ScanRootError, scanRepository, type ScannedFile, type SkipReason } from '../scan/scanRepository.js';
+import { ScanRootError, scanRepository, type SkipReason } from '../scan/scanRepository.js';
 import { UserError } from '../errors/userError.js';
 import type { EmbeddingCache } from '../store/embeddingCache.js';
-import type { ChunkRecord, FileWrite, ProjectStore } from '../store/projectStore.js';
+import type { FileWrite, ProjectStore, StoredFileState } from '../store/projectStore.js';
 import { EMBEDDINGS_PENDING_KEY, toVectorLiteral } from '../store/projectStore.js';
-import { codeTokens } from '../tokens/codeTokens.js';
+import { prepareFiles, type PreparedBatch } from './prepareFiles.js';
+import { prepareOnThread } from './preparationThread.js';
 
 export type IndexPhase = 'scanning' | 'removing' | 'indexing' | 'embedding' | 'finalizing' | 'done';
 
@@ -61,30 +58,11 @@ const EMBED_BATCH = 256;
 /** Above this many changed files the HNSW index is rebuilt once instead of updated row by row. */
 const BULK_LOAD_FILES = 500;
 
-export function contentHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
 export class IndexCancelledError extends Error {
   constructor() {
     super('Indexing was cancelled; files written so far stay indexed and the next run finishes the rest.');
     this.name = 'IndexCancelledError';
   }
-}
-
-function chunkRecordsFor(path: string, chunks: Awaited<ReturnType<typeof chunkFile>>['chunks']): ChunkRecord[] {
-  const pathTokens = codeTokens(path).join(' ');
-  return chunks.map((chunk) => ({
-    startLine: chunk.startLine,
-    endLine: chunk.endLine,
-    symbol: chunk.symbol,
-    kind: chunk.kind,
-    content: chunk.content,
-    contentHash: contentHash(chunk.content),
-    headingText: `${pathTokens} ${codeTokens(chunk.symbols.join(' '), true).join(' ')}`,
-    bodyText: codeTokens(chunk.content, true).join(' '),
-    embedding: '',
-  }));
 }
 
 export async function indexRepository(
@@ -144,7 +122,7 @@ export async function indexRepository(
   checkCancelled();
 
   report('removing');
-  const stored = await store.fileHashes();
+  const stored = await store.fileStates();
   const present = new Set(scan.files.map((file) => file.relativePath));
   const gone = [...stored.keys()].filter((path) => !present.has(path));
   await store.deleteFiles(gone);
@@ -156,16 +134,38 @@ export async function indexRepository(
   const bulkLoad = options.force === true || scan.files.length - stored.size > BULK_LOAD_FILES;
   if (bulkLoad) await store.dropVectorIndex();
   const unreadable: string[] = [];
-  for (let start = 0; start < scan.files.length; start += FILES_PER_BATCH) {
-    checkCancelled();
+  const prepareOptions = { force: options.force === true, includeSecrets: options.includeSecrets === true };
+  // More than one batch: files are prepared on a worker thread, one batch ahead of the writes.
+  const onThread = scan.files.length > FILES_PER_BATCH;
+  const prepare = (start: number): Promise<PreparedBatch> => {
     const batch = scan.files.slice(start, start + FILES_PER_BATCH);
-    const prepared = await prepareBatch(batch, stored, options, summary, skip, unreadable);
-    await embedBatch(prepared, store, embedder, options, summary);
+    const known = new Map<string, StoredFileState>();
+    for (const file of batch) {
+      const state = stored.get(file.relativePath);
+      if (state) known.set(file.relativePath, state);
+    }
+    const preparing = onThread ? prepareOnThread(batch, known, prepareOptions) : prepareFiles(batch, known, prepareOptions);
+    preparing.catch(() => {}); // awaited below, unless a cancel ends the run first
+    return preparing;
+  };
+  let next = scan.files.length > 0 ? prepare(0) : null;
+  for (let start = 0; next; start += FILES_PER_BATCH) {
     checkCancelled();
-    await store.writeFiles(prepared);
-    for (const file of prepared) summary.chunksWritten += file.chunks.length;
-    summary.filesIndexed += prepared.length;
-    progress.filesDone = Math.min(scan.files.length, start + batch.length);
+    const prepared = await next;
+    next = start + FILES_PER_BATCH < scan.files.length ? prepare(start + FILES_PER_BATCH) : null;
+    summary.filesUnchanged += prepared.unchanged;
+    summary.errors.push(...prepared.errors);
+    for (const skipped of prepared.skipped) {
+      skip(skipped.reason);
+      unreadable.push(skipped.path);
+    }
+    await store.updateModificationTimes(new Map(prepared.touched));
+    await embedBatch(prepared.files, store, embedder, options, summary);
+    checkCancelled();
+    await store.writeFiles(prepared.files);
+    for (const file of prepared.files) summary.chunksWritten += file.chunks.length;
+    summary.filesIndexed += prepared.files.length;
+    progress.filesDone = Math.min(scan.files.length, start + FILES_PER_BATCH);
     progress.filesChanged = summary.filesIndexed;
     progress.chunksWritten = summary.chunksWritten;
     progress.chunksEmbedded = summary.chunksEmbedded;
@@ -192,48 +192,6 @@ export async function indexRepository(
   summary.durationMs = Date.now() - started;
   report('done');
   return summary;
-}
-
-async function prepareBatch(
-  batch: ScannedFile[],
-  stored: Map<string, string>,
-  options: IndexOptions,
-  summary: IndexSummary,
-  skip: (reason: SkipReason) => void,
-  unreadable: string[],
-): Promise<FileWrite[]> {
-  const reads = await Promise.all(batch.map((file) => readSourceFile(file, { includeSecrets: options.includeSecrets })));
-  const prepared: FileWrite[] = [];
-  for (let i = 0; i < batch.length; i++) {
-    const file = batch[i];
-    const read = reads[i];
-    if ('skip' in read) {
-      skip(read.skip);
-      unreadable.push(file.relativePath);
-      continue;
-    }
-    const hash = contentHash(read.text);
-    if (!options.force && stored.get(file.relativePath) === hash) {
-      summary.filesUnchanged++;
-      continue;
-    }
-    try {
-      const chunked = await chunkFile(file.relativePath, read.text);
-      const chunks = chunkRecordsFor(file.relativePath, chunked.chunks);
-      prepared.push({
-        path: file.relativePath,
-        language: chunked.language,
-        extension: extname(file.relativePath).slice(1).toLowerCase(),
-        contentHash: hash,
-        sizeBytes: file.size,
-        lineCount: read.text.length === 0 ? 0 : read.text.split('\n').length,
-        chunks,
-      });
-    } catch (error) {
-      summary.errors.push({ path: file.relativePath, message: (error as Error).message });
-    }
-  }
-  return prepared;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { ChunkFilters, ProjectStore, RankedChunk, StoredChunk } from '../st
 import { EMBEDDINGS_PENDING_KEY, toVectorLiteral } from '../store/projectStore.js';
 import { isUserError } from '../errors/userError.js';
 import { codeTokens } from '../tokens/codeTokens.js';
+import { queryLexemes } from '../tokens/searchLexemes.js';
 
 export const SEARCH_MODES = ['hybrid', 'semantic', 'lexical'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
@@ -58,10 +59,9 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-/** The query's distinct code-aware tokens, as full-text search terms. */
+/** The query's distinct full-text lexemes (code-aware tokens, stop words dropped, words stemmed). */
 export function fullTextTerms(query: string): string[] {
-  const tokens = [...new Set(codeTokens(query, true))].filter((token) => /^[a-z0-9]+$/.test(token));
-  return tokens.slice(0, MAX_QUERY_TOKENS);
+  return queryLexemes(codeTokens(query, true)).slice(0, MAX_QUERY_TOKENS);
 }
 
 export function pathMatcher(glob: string): (path: string) => boolean {

@@ -60,6 +60,20 @@ export const MIGRATIONS: Migration[] = [
       END $$;
     `,
   },
+  {
+    version: 3,
+    description: 'document frequencies kept at write time; file mtimes; full text analysed in JavaScript',
+    sql: `
+      CREATE TABLE lexeme_stats (
+        lexeme text PRIMARY KEY,
+        chunk_count integer NOT NULL
+      );
+      INSERT INTO lexeme_stats (lexeme, chunk_count) SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM chunks');
+      ALTER TABLE files ADD COLUMN mtime_ms double precision;
+      -- Every file is re-analysed by the next index run (its vectors are reused).
+      UPDATE files SET content_hash = '';
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

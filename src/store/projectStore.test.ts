@@ -3,6 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { UserError } from '../errors/userError.js';
 import { testBackends } from '../testing/testBackends.js';
 import { removeTemporaryDirectories } from '../testing/testEnvironment.js';
+import { codeTokens } from '../tokens/codeTokens.js';
+import { queryLexemes, weightedTsvector } from '../tokens/searchLexemes.js';
+import { applyMigrations, MIGRATIONS } from './migrations.js';
 import { ProjectStore, toVectorLiteral, type ChunkRecord, type FileWrite } from './projectStore.js';
 
 function chunk(content: string, embedding: number[], heading = ''): ChunkRecord {
@@ -13,14 +16,13 @@ function chunk(content: string, embedding: number[], heading = ''): ChunkRecord 
     kind: null,
     content,
     contentHash: `hash-of-${content}`,
-    headingText: heading,
-    bodyText: content,
+    ...weightedTsvector(codeTokens(heading, true), codeTokens(content, true)),
     embedding: toVectorLiteral(embedding),
   };
 }
 
 function file(path: string, chunks: ChunkRecord[], hash = `h-${path}`): FileWrite {
-  return { path, language: 'text', extension: 'txt', contentHash: hash, sizeBytes: 10, lineCount: 1, chunks };
+  return { path, language: 'text', extension: 'txt', contentHash: hash, sizeBytes: 10, mtimeMs: 1, lineCount: 1, chunks };
 }
 
 after(removeTemporaryDirectories);
@@ -43,7 +45,7 @@ for (const backend of testBackends()) {
       await store.writeFiles([file('a.txt', [chunk('alpha one', [1, 0, 0]), chunk('alpha two', [0, 1, 0])])]);
       await store.writeFiles([file('a.txt', [chunk('alpha three', [0, 0, 1])], 'h2')]);
       assert.deepEqual(await store.counts(), { files: 1, chunks: 1 });
-      assert.equal((await store.fileHashes()).get('a.txt'), 'h2');
+      assert.equal((await store.fileStates()).get('a.txt')?.contentHash, 'h2');
       await store.deleteFiles(['a.txt']);
       assert.deepEqual(await store.counts(), { files: 0, chunks: 0 });
     });
@@ -56,10 +58,58 @@ for (const backend of testBackends()) {
       const paths = await store.filePaths();
       const idOf = async (hits: { id: number }[]) => (await store.chunksById([hits[0].id])).get(hits[0].id)?.path;
       assert.equal(await idOf(await store.nearestChunks(toVectorLiteral([0.1, 0.9, 0]), 2, {})), 'y.txt');
-      assert.equal(await idOf(await store.matchingChunks(['configuration', 'config'], 2, {})), 'x.txt');
+      assert.equal(await idOf(await store.matchingChunks(queryLexemes(['configuration', 'config']), 2, {})), 'x.txt');
       const onlyX = { fileIds: paths.filter((entry) => entry.path === 'x.txt').map((entry) => entry.id) };
       assert.equal(await idOf(await store.nearestChunks(toVectorLiteral([0, 1, 0]), 2, onlyX)), 'x.txt');
-      assert.deepEqual(await store.matchingChunks(['user'], 2, onlyX), []);
+      assert.deepEqual(await store.matchingChunks(queryLexemes(['user']), 2, onlyX), []);
+    });
+
+    test('document frequencies follow every write, rewrite and deletion', async () => {
+      const frequencies = async () => Object.fromEntries(await store.documentFrequencies(['wombat', 'quokka', 'numbat']));
+      await store.writeFiles([
+        file('df1.txt', [chunk('wombat quokka', [1, 0, 0]), chunk('wombat wombat', [0, 1, 0])]),
+        file('df2.txt', [chunk('quokka', [0, 0, 1])]),
+      ]);
+      assert.deepEqual(await frequencies(), { wombat: 2, quokka: 2 });
+      await store.writeFiles([file('df1.txt', [chunk('numbat quokka', [1, 0, 0])], 'df1-v2')]);
+      assert.deepEqual(await frequencies(), { quokka: 2, numbat: 1 });
+      await store.deleteFiles(['df2.txt', 'df1.txt']);
+      assert.deepEqual(await frequencies(), {});
+    });
+
+    test('a query of common words ranks a bounded candidate set, led by the chunks holding every word', async () => {
+      // 3,101 matches in all: above the exact-ranking bound, so candidates are bounded.
+      const filler = (word: string, count: number) =>
+        Array.from({ length: count }, (_, i) => chunk(`${word} filler ${i}`, [1, 0, 0]));
+      await store.writeFiles([
+        file('common-a.txt', filler('alpha', 1500)),
+        file('common-b.txt', filler('beta', 1500)),
+        file('rare-g.txt', filler('gamma', 100)),
+        file('target.txt', [chunk('alpha beta gamma', [0, 1, 0])]),
+      ]);
+      const hits = await store.matchingChunks(queryLexemes(['alpha', 'beta', 'gamma']), 5, {});
+      const top = (await store.chunksById([hits[0].id])).get(hits[0].id);
+      assert.equal(top?.path, 'target.txt');
+      assert.ok((hits[0].coverage ?? 0) > 0.999, 'it covers the whole query');
+      assert.equal(hits.length, 5);
+      await store.deleteFiles(['common-a.txt', 'common-b.txt', 'rare-g.txt', 'target.txt']);
+    });
+
+    test('migration 3 counts the lexemes already indexed and marks every file for re-analysis', async () => {
+      const client = await backend.openClient('migrate');
+      await applyMigrations(client, MIGRATIONS.slice(0, 2));
+      await client.exec(`
+        ALTER TABLE chunks ADD COLUMN embedding vector(3);
+        INSERT INTO files (path, language, content_hash, size_bytes, line_count, chunk_count) VALUES ('old.py', 'python', 'h', 1, 1, 2);
+        INSERT INTO chunks (file_id, path, language, extension, start_line, end_line, content, content_hash, search_vector)
+          SELECT id, path, 'python', 'py', 1, 1, c, c, to_tsvector('english', c) FROM files, unnest(ARRAY['signed cookies', 'signing keys']) c;`);
+      const migrated = await ProjectStore.open(client);
+      try {
+        assert.deepEqual(Object.fromEntries(await migrated.documentFrequencies(['sign', 'cooki', 'key'])), { sign: 2, cooki: 1, key: 1 });
+        assert.equal((await migrated.fileStates()).get('old.py')?.contentHash, '');
+      } finally {
+        await migrated.close();
+      }
     });
 
     test('stored vectors are found again by content hash', async () => {

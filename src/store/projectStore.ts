@@ -3,6 +3,7 @@
 import { UserError } from '../errors/userError.js';
 import { applyMigrations } from './migrations.js';
 import type { SqlClient } from './sqlClient.js';
+import { allOf, anyOf } from '../tokens/searchLexemes.js';
 
 export interface EmbedderInfo {
   id: string;
@@ -16,10 +17,10 @@ export interface ChunkRecord {
   kind: string | null;
   content: string;
   contentHash: string;
-  /** Path and symbol tokens: weighted highest in full-text ranking. */
-  headingText: string;
-  /** Code-aware tokens of the content. */
-  bodyText: string;
+  /** tsvector input (searchLexemes.weightedTsvector): path and symbol lexemes weighted A, content lexemes B. */
+  searchText: string;
+  /** The distinct lexemes of searchText, counted into the document frequencies. */
+  lexemes: string[];
   /** pgvector literal, e.g. '[0.1,0.2]'; null until the vector is computed (lexical first). */
   embedding: string | null;
 }
@@ -30,8 +31,18 @@ export interface FileWrite {
   extension: string;
   contentHash: string;
   sizeBytes: number;
+  /** Modification time the file had when read: with the size, lets the next run skip reading it. */
+  mtimeMs: number;
   lineCount: number;
   chunks: ChunkRecord[];
+}
+
+/** What the index knows of a file, to decide whether it changed. */
+export interface StoredFileState {
+  contentHash: string;
+  sizeBytes: number;
+  mtimeMs: number | null;
+  indexedAtMs: number;
 }
 
 export interface ChunkFilters {
@@ -65,6 +76,8 @@ export interface IndexCounts {
 }
 
 const VECTOR_INDEX = 'chunks_embedding_hnsw';
+/** Memory for building the HNSW graph; only used while the index is built. */
+const HNSW_BUILD_MEMORY = '512MB';
 /**
  * Bumped in every transaction that changes files or chunks. Readers compare it
  * with the one their caches were built at: another process (server mode) may
@@ -76,16 +89,26 @@ const BUMP_GENERATION = `INSERT INTO project_meta (key, value) VALUES ('generati
 const INDEX_LOCK_KEYS = [0x63626d69, 1] as const; // 'cbmi'
 /** Full-text weights for D, C, B, A: headings (path, symbol) count most. */
 const RANK_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
-/** Document frequencies are counted up to this many chunks: beyond it a term is common, however common. */
-const DF_COUNT_CAP = 5000;
-/** A term in more than this share of chunks does not select candidates by itself. */
-const COMMON_TERM_SHARE = 0.2;
+/**
+ * Keyword search ranks every chunk matching any query term while all terms
+ * together match at most this many chunks (exact BM25-style top-k). Beyond it,
+ * it ranks a bounded candidate set: chunks holding every term, then chunks
+ * holding the rarest terms, this many at most, so a query of common words
+ * stays fast on a big index.
+ */
+const EXACT_RANKING_MAX_MATCHES = 3000;
+const CANDIDATE_BUDGET = 1000;
 
 /** project_meta key: chunks still without vectors (-1: a run is writing chunks whose vectors follow). */
 export const EMBEDDINGS_PENDING_KEY = 'embeddings_pending';
 
+/**
+ * pgvector text input. Six decimals are far below any model's precision and
+ * make the literal (and the database's parsing of it, a large share of the
+ * write cost) about half as long as full float printing.
+ */
 export function toVectorLiteral(vector: ArrayLike<number>): string {
-  return `[${Array.from(vector, (value) => (Number.isFinite(value) ? value : 0)).join(',')}]`;
+  return `[${Array.from(vector, (value) => (Number.isFinite(value) ? Math.round(value * 1e6) / 1e6 : 0)).join(',')}]`;
 }
 
 function whereClause(filters: ChunkFilters, params: unknown[]): string {
@@ -103,6 +126,20 @@ function whereClause(filters: ChunkFilters, params: unknown[]): string {
     conditions.push(`file_id = ANY($${params.length}::int[])`);
   }
   return conditions.length ? conditions.join(' AND ') : 'true';
+}
+
+/** Removes the chunks matching `condition` and takes their lexemes out of the document frequencies. */
+function deleteChunksWhere(condition: string): string {
+  return `WITH gone AS (DELETE FROM chunks WHERE ${condition} RETURNING search_vector),
+    counts AS (SELECT lexeme, count(*)::int AS n FROM gone, unnest(tsvector_to_array(gone.search_vector)) AS lexeme GROUP BY lexeme)
+    UPDATE lexeme_stats SET chunk_count = lexeme_stats.chunk_count - counts.n FROM counts WHERE lexeme_stats.lexeme = counts.lexeme`;
+}
+
+/** Per batch: how many of its chunks hold each lexeme. */
+function lexemeCounts(chunks: ChunkRecord[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const chunk of chunks) for (const lexeme of chunk.lexemes) counts.set(lexeme, (counts.get(lexeme) ?? 0) + 1);
+  return counts;
 }
 
 export class ProjectStore {
@@ -197,7 +234,9 @@ export class ProjectStore {
       );
     }
     await this.client.transaction(async (tx) => {
-      await tx.exec(`DELETE FROM files; DROP INDEX IF EXISTS ${VECTOR_INDEX}; ALTER TABLE chunks DROP COLUMN IF EXISTS embedding;`);
+      await tx.exec(
+        `DELETE FROM files; DELETE FROM lexeme_stats; DROP INDEX IF EXISTS ${VECTOR_INDEX}; ALTER TABLE chunks DROP COLUMN IF EXISTS embedding;`,
+      );
       // Nullable: with a costly embedder chunks are written first (searchable by
       // full text at once) and their vectors filled in afterwards.
       await tx.exec(`ALTER TABLE chunks ADD COLUMN embedding vector(${Math.trunc(embedder.dimensions)})`);
@@ -211,9 +250,16 @@ export class ProjectStore {
     this.invalidateCaches();
   }
 
-  async fileHashes(): Promise<Map<string, string>> {
-    const rows = await this.client.query<{ path: string; content_hash: string }>('SELECT path, content_hash FROM files');
-    return new Map(rows.map((row) => [row.path, row.content_hash]));
+  async fileStates(): Promise<Map<string, StoredFileState>> {
+    const rows = await this.client.query<{ path: string; content_hash: string; size_bytes: number; mtime_ms: number | null; indexed_at_ms: number }>(
+      'SELECT path, content_hash, size_bytes, mtime_ms, (extract(epoch FROM indexed_at) * 1000)::float8 AS indexed_at_ms FROM files',
+    );
+    return new Map(
+      rows.map((row) => [
+        row.path,
+        { contentHash: row.content_hash, sizeBytes: row.size_bytes, mtimeMs: row.mtime_ms, indexedAtMs: Number(row.indexed_at_ms) },
+      ]),
+    );
   }
 
   async filePaths(): Promise<{ id: number; path: string }[]> {
@@ -238,12 +284,12 @@ export class ProjectStore {
     if (files.length === 0) return;
     await this.client.transaction(async (tx) => {
       const fileRows = await tx.query<{ id: number; path: string }>(
-        `INSERT INTO files (path, language, content_hash, size_bytes, line_count, chunk_count)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[])
+        `INSERT INTO files (path, language, content_hash, size_bytes, line_count, chunk_count, mtime_ms)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::float8[])
          ON CONFLICT (path) DO UPDATE SET
            language = EXCLUDED.language, content_hash = EXCLUDED.content_hash,
            size_bytes = EXCLUDED.size_bytes, line_count = EXCLUDED.line_count,
-           chunk_count = EXCLUDED.chunk_count, indexed_at = now()
+           chunk_count = EXCLUDED.chunk_count, mtime_ms = EXCLUDED.mtime_ms, indexed_at = now()
          RETURNING id, path`,
         [
           files.map((file) => file.path),
@@ -252,23 +298,29 @@ export class ProjectStore {
           files.map((file) => file.sizeBytes),
           files.map((file) => file.lineCount),
           files.map((file) => file.chunks.length),
+          files.map((file) => file.mtimeMs),
         ],
       );
       await tx.exec(BUMP_GENERATION);
       const idByPath = new Map(fileRows.map((row) => [row.path, row.id]));
-      await tx.query('DELETE FROM chunks WHERE file_id = ANY($1::int[])', [fileRows.map((row) => row.id)]);
+      await tx.query(deleteChunksWhere('file_id = ANY($1::int[])'), [fileRows.map((row) => row.id)]);
       const chunks = files.flatMap((file) => file.chunks.map((chunk) => ({ file, chunk })));
       if (chunks.length === 0) return;
+      const counts = lexemeCounts(chunks.map(({ chunk }) => chunk));
+      await tx.query(
+        `INSERT INTO lexeme_stats (lexeme, chunk_count) SELECT * FROM unnest($1::text[], $2::int[])
+         ON CONFLICT (lexeme) DO UPDATE SET chunk_count = lexeme_stats.chunk_count + EXCLUDED.chunk_count`,
+        [[...counts.keys()], [...counts.values()]],
+      );
       await tx.query(
         `INSERT INTO chunks (file_id, path, language, extension, start_line, end_line, symbol, kind,
                              content, content_hash, search_vector, embedding)
          SELECT file_id, path, language, extension, start_line, end_line, symbol, kind, content, content_hash,
-                setweight(to_tsvector('english', heading), 'A') || setweight(to_tsvector('english', body), 'B'),
-                embedding::vector
+                search_text::tsvector, embedding::vector
          FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[],
-                     $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+                     $9::text[], $10::text[], $11::text[], $12::text[])
            AS t(file_id, path, language, extension, start_line, end_line, symbol, kind,
-                content, content_hash, heading, body, embedding)`,
+                content, content_hash, search_text, embedding)`,
         [
           chunks.map(({ file }) => idByPath.get(file.path)),
           chunks.map(({ file }) => file.path),
@@ -280,8 +332,7 @@ export class ProjectStore {
           chunks.map(({ chunk }) => chunk.kind),
           chunks.map(({ chunk }) => chunk.content),
           chunks.map(({ chunk }) => chunk.contentHash),
-          chunks.map(({ chunk }) => chunk.headingText),
-          chunks.map(({ chunk }) => chunk.bodyText),
+          chunks.map(({ chunk }) => chunk.searchText),
           chunks.map(({ chunk }) => chunk.embedding),
         ],
       );
@@ -289,9 +340,20 @@ export class ProjectStore {
     this.invalidateCaches();
   }
 
+  /** Files whose content was found unchanged under a new modification time. */
+  async updateModificationTimes(mtimes: Map<string, number>): Promise<void> {
+    if (mtimes.size === 0) return;
+    await this.client.query(
+      `UPDATE files SET mtime_ms = t.mtime_ms, indexed_at = now()
+       FROM unnest($1::text[], $2::float8[]) AS t(path, mtime_ms) WHERE files.path = t.path`,
+      [[...mtimes.keys()], [...mtimes.values()]],
+    );
+  }
+
   async deleteFiles(paths: string[]): Promise<void> {
     if (paths.length === 0) return;
     await this.client.transaction(async (tx) => {
+      await tx.query(deleteChunksWhere('file_id IN (SELECT id FROM files WHERE path = ANY($1::text[]))'), [paths]);
       await tx.query('DELETE FROM files WHERE path = ANY($1::text[])', [paths]);
       await tx.exec(BUMP_GENERATION);
     });
@@ -373,13 +435,20 @@ export class ProjectStore {
   }
 
   async ensureVectorIndex(): Promise<void> {
-    await this.client.exec(
-      `CREATE INDEX IF NOT EXISTS ${VECTOR_INDEX} ON chunks USING hnsw (embedding vector_cosine_ops)`,
+    if (await this.hasVectorIndex()) return;
+    // pgvector builds the graph far faster while it fits in maintenance_work_mem
+    // (64 MB by default: ~70k vectors of 100 dimensions).
+    await this.client.transaction((tx) =>
+      tx.exec(
+        `SET LOCAL maintenance_work_mem = '${HNSW_BUILD_MEMORY}';
+         CREATE INDEX IF NOT EXISTS ${VECTOR_INDEX} ON chunks USING hnsw (embedding vector_cosine_ops)`,
+      ),
     );
   }
 
+  /** After a run that changed the index: forgets lexemes no chunk holds any more and refreshes planner statistics. */
   async analyze(): Promise<void> {
-    await this.client.exec('ANALYZE files; ANALYZE chunks;');
+    await this.client.exec('DELETE FROM lexeme_stats WHERE chunk_count <= 0; ANALYZE files; ANALYZE chunks; ANALYZE lexeme_stats;');
   }
 
   async nearestChunks(queryVector: string, limit: number, filters: ChunkFilters): Promise<RankedChunk[]> {
@@ -395,50 +464,70 @@ export class ProjectStore {
       .sort((a, b) => a.value - b.value);
   }
 
-  /**
-   * Full-text retrieval ranked BM25-style: each query term counts by its
-   * rarity (IDF) times its weighted frequency in the chunk, so a rare
-   * identifier outweighs a word that appears everywhere. Terms found in more
-   * than a fifth of all chunks only add to the score, never select rows on
-   * their own, which keeps the candidate set small.
-   */
-  async matchingChunks(tokens: string[], limit: number, filters: ChunkFilters): Promise<RankedChunk[]> {
-    if (tokens.length === 0) return [];
-    const terms = await this.client.query<{ lexeme: string; df: number }>(
-      `SELECT lexeme, (SELECT count(*) FROM (SELECT 1 FROM chunks WHERE search_vector @@ lexeme::tsquery LIMIT $2) hits)::int AS df
-       FROM (SELECT DISTINCT unnest(tsvector_to_array(to_tsvector('english', token))) AS lexeme
-             FROM unnest($1::text[]) AS token) lexemes`,
-      [tokens, DF_COUNT_CAP],
+  /** How many chunks hold each lexeme (kept up to date by every write); lexemes no chunk holds are absent. */
+  async documentFrequencies(lexemes: string[]): Promise<Map<string, number>> {
+    const rows = await this.client.query<{ lexeme: string; df: number }>(
+      'SELECT lexeme, chunk_count AS df FROM lexeme_stats WHERE lexeme = ANY($1::text[]) AND chunk_count > 0',
+      [lexemes],
     );
+    return new Map(rows.map((row) => [row.lexeme, Number(row.df)]));
+  }
+
+  /**
+   * Full-text retrieval ranked BM25-style: each query lexeme counts by its
+   * rarity (IDF, from document frequencies kept at write time) times its
+   * weighted frequency in the chunk, so a rare identifier outweighs a word
+   * that appears everywhere. Lexemes come from searchLexemes.queryLexemes.
+   */
+  async matchingChunks(lexemes: string[], limit: number, filters: ChunkFilters): Promise<RankedChunk[]> {
+    if (lexemes.length === 0) return [];
+    const dfOf = await this.documentFrequencies(lexemes);
     const total = Math.max((await this.counts()).chunks, 1);
     const idf = (df: number) => Math.log(1 + (total - df + 0.5) / (df + 0.5));
-    // Terms the index has never seen still count in the query's weight: a
+    // Lexemes the index has never seen still count in the query's weight: a
     // chunk matching only the other, incidental words is weak evidence.
-    const queryWeight = terms.reduce((sum, term) => sum + idf(term.df), 0);
-    const present = terms.filter((term) => term.df > 0);
+    const queryWeight = lexemes.reduce((sum, lexeme) => sum + idf(dfOf.get(lexeme) ?? 0), 0);
+    const present = lexemes
+      .filter((lexeme) => dfOf.has(lexeme))
+      .map((lexeme) => ({ lexeme, df: dfOf.get(lexeme) as number }))
+      .sort((a, b) => a.df - b.df || a.lexeme.localeCompare(b.lexeme));
     if (present.length === 0) return [];
-    const weighted = present.map((term) => ({
-      lexeme: term.lexeme,
-      common: term.df >= Math.min(DF_COUNT_CAP, total * COMMON_TERM_SHARE),
-      idf: idf(term.df),
-    }));
-    const selecting = weighted.some((term) => !term.common) ? weighted.filter((term) => !term.common) : weighted;
+
     const params: unknown[] = [limit];
     const scoreParts: string[] = [];
     const coverageParts: string[] = [];
-    for (const term of weighted) {
-      params.push(term.lexeme, term.idf);
+    for (const term of present) {
+      params.push(`'${term.lexeme}'`, idf(term.df));
       const [lexeme, weight] = [`$${params.length - 1}::tsquery`, `$${params.length}`];
       scoreParts.push(`ts_rank('${RANK_WEIGHTS}', search_vector, ${lexeme}, 1) * ${weight}`);
       coverageParts.push(`(search_vector @@ ${lexeme})::int * ${weight}`);
     }
-    params.push(selecting.map((term) => term.lexeme).join(' | '));
-    const matchParam = params.length;
     const where = whereClause(filters, params);
+    const ranked = (condition: string, bounded: boolean) =>
+      `(SELECT id, (${scoreParts.join(' + ')}) AS score, (${coverageParts.join(' + ')}) AS matched
+        FROM chunks WHERE ${condition} AND ${where}${bounded ? ` LIMIT ${CANDIDATE_BUDGET}` : ''})`;
+    const param = (value: string) => {
+      params.push(value);
+      return `$${params.length}::tsquery`;
+    };
+    let candidates: string;
+    if (present.reduce((sum, term) => sum + term.df, 0) <= EXACT_RANKING_MAX_MATCHES) {
+      candidates = ranked(`search_vector @@ ${param(anyOf(present.map((term) => term.lexeme)))}`, false);
+    } else {
+      // Bounded: chunks holding every lexeme, then chunks holding the rarest ones.
+      const rarest: string[] = [];
+      let budget = CANDIDATE_BUDGET;
+      for (const term of present) {
+        if (rarest.length > 0 && term.df > budget) break;
+        rarest.push(term.lexeme);
+        budget -= term.df;
+      }
+      const every = param(allOf(present.map((term) => term.lexeme)));
+      candidates = `${ranked(`search_vector @@ ${every}`, true)}
+        UNION ALL ${ranked(`search_vector @@ ${param(anyOf(rarest))} AND NOT (search_vector @@ ${every})`, true)}`;
+    }
     const rows = await this.client.query<{ id: string; score: number; matched: number }>(
-      `SELECT id, (${scoreParts.join(' + ')}) AS score, (${coverageParts.join(' + ')}) AS matched
-       FROM chunks WHERE search_vector @@ $${matchParam}::tsquery AND ${where}
-       ORDER BY score DESC, id LIMIT $1`,
+      `SELECT id, score, matched FROM (${candidates}) candidates ORDER BY score DESC, id LIMIT $1`,
       params,
     );
     // score / (score + 1) maps the open-ended BM25-style sum into [0, 1).

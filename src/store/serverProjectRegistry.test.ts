@@ -2,6 +2,7 @@
 // project, isolation between projects, concurrent creation, the cross-process
 // indexing lock, searches during indexing, and the LRU of connection pools.
 import assert from 'node:assert/strict';
+import { queryLexemes } from '../tokens/searchLexemes.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -155,7 +156,7 @@ describe('server mode: registry and a database per project', { skip: url ? false
             error.code === 'INDEX_IN_PROGRESS' &&
             new RegExp(`indexed by another process \\(codebase-mcp pid ${process.pid}`).test(error.message),
         );
-        assert.ok((await b.store.matchingChunks(['reconcile'], 5, {})).length > 0, 'search works while the lock is held');
+        assert.ok((await b.store.matchingChunks(queryLexemes(['reconcile']), 5, {})).length > 0, 'search works while the lock is held');
       });
       assert.equal(await b.store.withIndexingLock('alpha', async () => 'mine now'), 'mine now');
     } finally {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../config/config.js';
 import { openPgliteDatabase } from '../store/pgliteDatabase.js';
 import { openPgDatabase } from '../store/pgDatabase.js';
+import type { SqlClient } from '../store/sqlClient.js';
 import { ProjectStore } from '../store/projectStore.js';
 import { createDatabase, databasesWithPrefix, dropDatabase, withServer } from '../store/serverAdmin.js';
 import { parseProjectDatabaseComment, PROJECT_DATABASE_PREFIX } from '../store/databaseNames.js';
@@ -41,6 +42,8 @@ export interface TestBackend {
   skip: string | false;
   /** A new, empty project store. */
   openStore(label: string): Promise<ProjectStore>;
+  /** A new, empty database, without the schema (to test migrations). */
+  openClient(label: string): Promise<SqlClient>;
   /** Removes every data directory / database openStore made (stores should be closed first). */
   cleanup(): Promise<void>;
 }
@@ -50,8 +53,11 @@ function embeddedBackend(): TestBackend {
     name: 'embedded',
     skip: false,
     async openStore(label) {
+      return ProjectStore.open(await this.openClient(label));
+    },
+    async openClient(label) {
       const dir = await temporaryDirectory(label);
-      return ProjectStore.open(await openPgliteDatabase(join(dir, 'pgdata'), loadConfig().cacheDir));
+      return openPgliteDatabase(join(dir, 'pgdata'), loadConfig().cacheDir);
     },
     // The data directories are temporary directories, removed by removeTemporaryDirectories().
     async cleanup() {},
@@ -64,11 +70,14 @@ function serverBackend(url: string | null): TestBackend {
     name: 'server',
     skip: url ? false : NO_SERVER_REASON,
     async openStore(label) {
+      return ProjectStore.open(await this.openClient(label));
+    },
+    async openClient(label) {
       if (!url) throw new Error(NO_SERVER_REASON);
       const database = uniqueName(`cbtest_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`);
       await withServer(url, (admin) => createDatabase(admin, database));
       created.push(database);
-      return ProjectStore.open(openPgDatabase({ url: urlWithDatabase(url, database), maxConnections: 4 }));
+      return openPgDatabase({ url: urlWithDatabase(url, database), maxConnections: 4 });
     },
     async cleanup() {
       if (!url || created.length === 0) return;

@@ -1,0 +1,103 @@
+// read → hash → chunk → full-text analysis for one batch of files: the CPU
+// work of indexing that needs neither the database nor the embedder, so it
+// can run on a worker thread while the main thread writes the previous batch.
+import { createHash } from 'node:crypto';
+import { extname } from 'node:path';
+import { chunkFile, type Chunk } from '../chunk/chunkFile.js';
+import { readSourceFile } from '../scan/readSourceFile.js';
+import type { ScannedFile, SkipReason } from '../scan/scanRepository.js';
+import type { ChunkRecord, FileWrite, StoredFileState } from '../store/projectStore.js';
+import { codeTokens } from '../tokens/codeTokens.js';
+import { weightedTsvector } from '../tokens/searchLexemes.js';
+
+export interface PrepareOptions {
+  force: boolean;
+  includeSecrets: boolean;
+}
+
+export interface PreparedBatch {
+  /** Changed or new files, chunked; their chunks' `embedding` is still to be filled in. */
+  files: FileWrite[];
+  unchanged: number;
+  /** Unchanged content under a new modification time: path → mtime, to remember. */
+  touched: [string, number][];
+  /** Files that can no longer be indexed (binary, minified, secret, unreadable). */
+  skipped: { path: string; reason: SkipReason }[];
+  errors: { path: string; message: string }[];
+}
+
+export function contentHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** A file modified this close to its indexing may have changed within the clock's granularity: its mtime is not trusted. */
+const RACY_MTIME_MS = 2000;
+
+/** Same size and modification time as when it was indexed: unchanged, without reading it. */
+function unchangedByStat(file: ScannedFile, stored: StoredFileState | undefined): boolean {
+  return (
+    stored !== undefined &&
+    stored.mtimeMs !== null &&
+    stored.contentHash !== '' &&
+    stored.sizeBytes === file.size &&
+    stored.mtimeMs === file.mtimeMs &&
+    file.mtimeMs < stored.indexedAtMs - RACY_MTIME_MS
+  );
+}
+
+function chunkRecordsFor(path: string, chunks: Chunk[]): ChunkRecord[] {
+  const pathTokens = codeTokens(path);
+  return chunks.map((chunk) => ({
+    startLine: chunk.startLine,
+    endLine: chunk.endLine,
+    symbol: chunk.symbol,
+    kind: chunk.kind,
+    content: chunk.content,
+    contentHash: contentHash(chunk.content),
+    ...weightedTsvector([...pathTokens, ...codeTokens(chunk.symbols.join(' '), true)], codeTokens(chunk.content, true)),
+    embedding: null,
+  }));
+}
+
+/** `stored` holds what the index knows of these files (absent: new). */
+export async function prepareFiles(
+  batch: ScannedFile[],
+  stored: Map<string, StoredFileState>,
+  options: PrepareOptions,
+): Promise<PreparedBatch> {
+  const result: PreparedBatch = { files: [], unchanged: 0, touched: [], skipped: [], errors: [] };
+  for (const file of batch) {
+    const known = stored.get(file.relativePath);
+    if (!options.force && unchangedByStat(file, known)) {
+      result.unchanged++;
+      continue;
+    }
+    const read = await readSourceFile(file, { includeSecrets: options.includeSecrets });
+    if ('skip' in read) {
+      result.skipped.push({ path: file.relativePath, reason: read.skip });
+      continue;
+    }
+    const hash = contentHash(read.text);
+    if (!options.force && known?.contentHash === hash) {
+      result.unchanged++;
+      result.touched.push([file.relativePath, file.mtimeMs]);
+      continue;
+    }
+    try {
+      const chunked = await chunkFile(file.relativePath, read.text);
+      result.files.push({
+        path: file.relativePath,
+        language: chunked.language,
+        extension: extname(file.relativePath).slice(1).toLowerCase(),
+        contentHash: hash,
+        sizeBytes: file.size,
+        mtimeMs: file.mtimeMs,
+        lineCount: read.text.length === 0 ? 0 : read.text.split('\n').length,
+        chunks: chunkRecordsFor(file.relativePath, chunked.chunks),
+      });
+    } catch (error) {
+      result.errors.push({ path: file.relativePath, message: (error as Error).message });
+    }
+  }
+  return result;
+}

@@ -1,0 +1,99 @@
+// Full-text analysis done in JavaScript rather than by PostgreSQL's
+// to_tsvector: the same stop words and the same (Porter2 / Snowball English)
+// stemming as the `english` configuration, but computed where the chunker
+// already runs, so the database only parses a ready tsvector. Indexing and
+// queries both go through here, so they always agree.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const porter2 = require('wink-porter2-stemmer') as (word: string) => string;
+
+/** PostgreSQL's english.stop (127 words): too common to say anything about a chunk. */
+const ENGLISH_STOP_WORDS = new Set(
+  `i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she her hers herself
+   it its itself they them their theirs themselves what which who whom this that these those am is are was were be
+   been being have has had having do does did doing a an the and but if or because as until while of at by for with
+   about against between into through during before after above below to from up down in out on off over under again
+   further then once here there when where why how all any both each few more most other some such no nor not only
+   own same so than too very s t can will just don should now`.split(/\s+/),
+);
+
+/** Longer tokens (generated names, encoded blobs) are not worth a lexeme. */
+const MAX_LEXEME_LENGTH = 100;
+/** PostgreSQL keeps at most 256 positions per lexeme and positions up to 16383. */
+const MAX_POSITIONS_PER_LEXEME = 256;
+const MAX_POSITION = 16383;
+
+const stemCache = new Map<string, string>();
+const STEM_CACHE_LIMIT = 200_000;
+
+/**
+ * The lexeme a code token is indexed and searched under, or null for a stop
+ * word. Words are stemmed (`signed` → `sign`); tokens with digits (`utf8`)
+ * are kept as they are. Whole snake_case identifiers are left out, as the
+ * `english` parser did: their words are indexed, and keeping every compound
+ * multiplied the vocabulary (and the write cost) several times over.
+ */
+export function lexemeOf(token: string): string | null {
+  if (token.length === 0 || token.length > MAX_LEXEME_LENGTH || ENGLISH_STOP_WORDS.has(token)) return null;
+  if (!/^[a-z]+$/.test(token)) return /^[a-z0-9]+$/.test(token) ? token : null;
+  let stem = stemCache.get(token);
+  if (stem === undefined) {
+    stem = porter2(token);
+    if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
+    stemCache.set(token, stem);
+  }
+  return stem;
+}
+
+/** Distinct lexemes of a query's tokens, in first-seen order. */
+export function queryLexemes(tokens: string[]): string[] {
+  const lexemes = new Set<string>();
+  for (const token of tokens) {
+    const lexeme = lexemeOf(token);
+    if (lexeme) lexemes.add(lexeme);
+  }
+  return [...lexemes];
+}
+
+export interface WeightedText {
+  /** tsvector input text, e.g. `'sign':1A '2':2B,5B`. */
+  searchText: string;
+  /** Its distinct lexemes (for document frequencies). */
+  lexemes: string[];
+}
+
+/**
+ * A tsvector literal for a chunk: heading tokens (path, symbols) with weight
+ * A, then body tokens with weight B, numbered as one sequence like
+ * `setweight(…,'A') || setweight(…,'B')` would.
+ */
+export function weightedTsvector(headingTokens: string[], bodyTokens: string[]): WeightedText {
+  const positions = new Map<string, string[]>();
+  let position = 0;
+  const add = (tokens: string[], weight: 'A' | 'B') => {
+    for (const token of tokens) {
+      position++;
+      const lexeme = lexemeOf(token);
+      if (!lexeme) continue;
+      let list = positions.get(lexeme);
+      if (!list) positions.set(lexeme, (list = []));
+      if (list.length < MAX_POSITIONS_PER_LEXEME) list.push(`${Math.min(position, MAX_POSITION)}${weight}`);
+    }
+  };
+  add(headingTokens, 'A');
+  add(bodyTokens, 'B');
+  const parts: string[] = [];
+  for (const [lexeme, list] of positions) parts.push(`'${lexeme}':${list.join(',')}`);
+  return { searchText: parts.join(' '), lexemes: [...positions.keys()] };
+}
+
+/** tsquery text OR-ing the lexemes (already safe: [a-z0-9]). */
+export function anyOf(lexemes: string[]): string {
+  return lexemes.map((lexeme) => `'${lexeme}'`).join(' | ');
+}
+
+/** tsquery text AND-ing the lexemes. */
+export function allOf(lexemes: string[]): string {
+  return lexemes.map((lexeme) => `'${lexeme}'`).join(' & ');
+}
