@@ -97,7 +97,7 @@ const RANK_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
  * stays fast on a big index.
  */
 const EXACT_RANKING_MAX_MATCHES = 3000;
-const CANDIDATE_BUDGET = 1000;
+const CANDIDATE_BUDGET = 600;
 
 /** project_meta key: chunks still without vectors (-1: a run is writing chunks whose vectors follow). */
 export const EMBEDDINGS_PENDING_KEY = 'embeddings_pending';
@@ -494,48 +494,51 @@ export class ProjectStore {
     if (present.length === 0) return [];
 
     const params: unknown[] = [limit];
-    const scoreParts: string[] = [];
-    const coverageParts: string[] = [];
-    for (const term of present) {
-      params.push(`'${term.lexeme}'`, idf(term.df));
-      const [lexeme, weight] = [`$${params.length - 1}::tsquery`, `$${params.length}`];
-      scoreParts.push(`ts_rank('${RANK_WEIGHTS}', search_vector, ${lexeme}, 1) * ${weight}`);
-      coverageParts.push(`(search_vector @@ ${lexeme})::int * ${weight}`);
-    }
+    // One ts_rank per lexeme (its weighted frequency; 0 when absent): the SQL
+    // sums them by IDF to rank, and the coverage is read off the same array.
+    const rankParts = present.map((term) => {
+      params.push(`'${term.lexeme}'`);
+      return `ts_rank('${RANK_WEIGHTS}', search_vector, $${params.length}::tsquery, 1)`;
+    });
+    const weights = present.map((term) => idf(term.df));
+    params.push(weights);
+    const score = weights.map((_, index) => `ranks[${index + 1}] * ($${params.length}::float8[])[${index + 1}]`).join(' + ');
     const where = whereClause(filters, params);
-    const ranked = (condition: string, bounded: boolean) =>
-      `(SELECT id, (${scoreParts.join(' + ')}) AS score, (${coverageParts.join(' + ')}) AS matched
-        FROM chunks WHERE ${condition} AND ${where}${bounded ? ` LIMIT ${CANDIDATE_BUDGET}` : ''})`;
+    const ranked = (condition: string) => `(SELECT id, ARRAY[${rankParts.join(', ')}] AS ranks FROM chunks WHERE ${condition} AND ${where})`;
     const param = (value: string) => {
       params.push(value);
       return `$${params.length}::tsquery`;
     };
+    const lexemesOf = (terms: { lexeme: string }[]) => terms.map((term) => term.lexeme);
     let candidates: string;
     if (present.reduce((sum, term) => sum + term.df, 0) <= EXACT_RANKING_MAX_MATCHES) {
-      candidates = ranked(`search_vector @@ ${param(anyOf(present.map((term) => term.lexeme)))}`, false);
+      candidates = ranked(`search_vector @@ ${param(anyOf(lexemesOf(present)))}`);
     } else {
-      // Bounded: chunks holding every lexeme, then chunks holding the rarest ones.
-      const rarest: string[] = [];
-      let budget = CANDIDATE_BUDGET;
-      for (const term of present) {
-        if (rarest.length > 0 && term.df > budget) break;
-        rarest.push(term.lexeme);
-        budget -= term.df;
+      // Bounded: chunks holding every lexeme, then chunks holding the rarest
+      // ones; PostgreSQL reads the second only if the first leaves room.
+      const every = param(allOf(lexemesOf(present)));
+      const tiers = [ranked(`search_vector @@ ${every}`)];
+      if (present.length > 1) {
+        const rarest: string[] = [];
+        let room = CANDIDATE_BUDGET;
+        for (const term of present) {
+          if (rarest.length > 0 && term.df > room) break;
+          rarest.push(term.lexeme);
+          room -= term.df;
+        }
+        tiers.push(ranked(`search_vector @@ ${param(anyOf(rarest))} AND NOT (search_vector @@ ${every})`));
       }
-      const every = param(allOf(present.map((term) => term.lexeme)));
-      candidates = `${ranked(`search_vector @@ ${every}`, true)}
-        UNION ALL ${ranked(`search_vector @@ ${param(anyOf(rarest))} AND NOT (search_vector @@ ${every})`, true)}`;
+      candidates = `SELECT * FROM (${tiers.join(' UNION ALL ')}) tiers LIMIT ${CANDIDATE_BUDGET}`;
     }
-    const rows = await this.client.query<{ id: string; score: number; matched: number }>(
-      `SELECT id, score, matched FROM (${candidates}) candidates ORDER BY score DESC, id LIMIT $1`,
+    const rows = await this.client.query<{ id: string; score: number; ranks: number[] }>(
+      `SELECT id, ${score} AS score, ranks FROM (${candidates}) candidates ORDER BY score DESC, id LIMIT $1`,
       params,
     );
-    // score / (score + 1) maps the open-ended BM25-style sum into [0, 1).
-    return rows.map((row) => ({
-      id: Number(row.id),
-      value: Number(row.score) / (Number(row.score) + 1),
-      coverage: Math.min(1, Number(row.matched) / queryWeight),
-    }));
+    return rows.map((row) => {
+      const matched = row.ranks.reduce((sum, rank, index) => sum + (Number(rank) > 0 ? weights[index] : 0), 0);
+      // score / (score + 1) maps the open-ended BM25-style sum into [0, 1).
+      return { id: Number(row.id), value: Number(row.score) / (Number(row.score) + 1), coverage: Math.min(1, matched / queryWeight) };
+    });
   }
 
   async chunksById(ids: number[]): Promise<Map<number, StoredChunk>> {

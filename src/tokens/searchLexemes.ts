@@ -6,6 +6,8 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
+// Pinned in package.json: stored tsvectors hold its stems, so a stemmer that
+// stems differently needs a migration that marks files for re-analysis (as 3 did).
 const porter2 = require('wink-porter2-stemmer') as (word: string) => string;
 
 /** PostgreSQL's english.stop (127 words): too common to say anything about a chunk. */
