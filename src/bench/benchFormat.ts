@@ -52,7 +52,7 @@ export function formatReport(result: BenchmarkResult, checks: TargetCheck[]): st
       ['no change', formatMs(noChange.wallMs), formatMs(noChange.cpuMs), noChange.filesPerSecond.toFixed(0), '-', String(noChange.filesIndexed), String(noChange.totalChunks)],
       ['one file changed', formatMs(oneFileChanged.wallMs), formatMs(oneFileChanged.cpuMs), oneFileChanged.filesPerSecond.toFixed(0), '-', String(oneFileChanged.filesIndexed), String(oneFileChanged.totalChunks)],
     ]).map((line) => `  ${line}`),
-    `  peak memory (RSS): ${formatBytes(result.memory.peakRssBytes)}; load average ${result.load.atStart} at the start, ${result.load.atEnd} at the end (${result.machine.cores} cores)`,
+    `  peak memory (RSS): ${formatBytes(result.memory.peakRssBytes)} (${formatBytes(result.memory.peakRssWithYardstickBytes ?? result.memory.peakRssBytes)} with the ripgrep runs); load average ${result.load.atStart} at the start, ${result.load.atEnd} at the end (${result.machine.cores} cores)`,
     '',
     `Search latency (${result.settings.queries} queries per mode after ${result.settings.warmupQueries} warm-up, limit ${result.settings.limit})`,
     ...table([

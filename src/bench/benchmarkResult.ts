@@ -65,9 +65,14 @@ export interface BenchmarkResult {
     oneFileChanged: IndexMeasurement & { changedFile: string };
   };
   memory: {
-    /** High-water mark of this process's resident set (includes embedded PGlite; not a server's memory). */
+    /**
+     * High-water mark of this process's resident set through indexing and the
+     * product's searches (includes embedded PGlite; not a server's memory).
+     */
     peakRssBytes: number;
     peakRssAfterFullIndexBytes: number;
+    /** The same at the very end: parsing the ripgrep yardstick's output (every match of common words) grows the heap too. */
+    peakRssWithYardstickBytes: number;
   };
   search: Record<TimedMode, SearchMeasurement>;
   ripgrep: RipgrepMeasurement;

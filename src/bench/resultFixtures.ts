@@ -57,7 +57,7 @@ export function sampleBenchmarkResult(): BenchmarkResult {
       noChange: indexMeasurement(2000, 0),
       oneFileChanged: { ...indexMeasurement(2100, 1), changedFile: 'module_00000.py' },
     },
-    memory: { peakRssBytes: 1024 ** 3, peakRssAfterFullIndexBytes: 1024 ** 3 },
+    memory: { peakRssBytes: 1024 ** 3, peakRssAfterFullIndexBytes: 1024 ** 3, peakRssWithYardstickBytes: 1024 ** 3 },
     search: { hybrid: latency(20, 40, 45), semantic: latency(5, 10, 12), lexical: latency(15, 30, 35) },
     ripgrep: { available: true, command: 'rg …', ...latency(300, 400, 450) },
   };

@@ -43,6 +43,7 @@ function assertShape(result: BenchmarkResult, repo: string, hash: string): void 
   }
   assert.ok(full.wallMs > 0 && full.filesPerSecond > 0 && full.chunksPerSecond > 0);
   assert.ok(result.memory.peakRssBytes > 0 && result.memory.peakRssBytes >= result.memory.peakRssAfterFullIndexBytes);
+  assert.ok(result.memory.peakRssWithYardstickBytes >= result.memory.peakRssBytes);
 
   for (const mode of TIMED_MODES) {
     const stats = result.search[mode];
