@@ -32,6 +32,20 @@ export interface RetryNotice {
   reason: string;
 }
 
+/** Settings every HTTP embedding provider takes (each adds its own). */
+export interface HttpEmbedderOptions {
+  /** Where the provider listens (each provider documents its form and default). */
+  baseUrl?: string;
+  /** Per request. */
+  timeoutMs?: number;
+  /** Requests in flight at once. */
+  concurrency?: number;
+  /** Texts per request. */
+  batchSize?: number;
+  retry?: Partial<RetryPolicy>;
+  onRetry?: (notice: RetryNotice) => void;
+}
+
 export interface EmbeddingEndpoint {
   /** Who answers, for messages: 'Ollama', 'OpenAI-compatible API'. */
   provider: string;

@@ -11,23 +11,15 @@ import {
   malformedResponse,
   postJson,
   type EmbeddingEndpoint,
+  type HttpEmbedderOptions,
   type HttpFailure,
-  type RetryNotice,
-  type RetryPolicy,
 } from './embeddingHttp.js';
 import { unitVectorFrom } from './providerVectors.js';
 import { taskPrefixesFor, type TaskPrefixes } from './taskPrefixes.js';
 
-export interface OllamaEmbedderOptions {
-  baseUrl?: string;
+/** `concurrency`: Ollama serves OLLAMA_NUM_PARALLEL requests in parallel. */
+export interface OllamaEmbedderOptions extends HttpEmbedderOptions {
   model?: string;
-  timeoutMs?: number;
-  /** Requests in flight at once. Ollama serves OLLAMA_NUM_PARALLEL of them in parallel. */
-  concurrency?: number;
-  /** Texts per request. */
-  batchSize?: number;
-  retry?: Partial<RetryPolicy>;
-  onRetry?: (notice: RetryNotice) => void;
 }
 
 export const OLLAMA_DEFAULTS = {

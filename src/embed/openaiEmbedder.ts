@@ -13,31 +13,23 @@ import {
   malformedResponse,
   postJson,
   type EmbeddingEndpoint,
+  type HttpEmbedderOptions,
   type HttpFailure,
-  type RetryNotice,
-  type RetryPolicy,
 } from './embeddingHttp.js';
 import { unitVectorFrom, wrongDimensions } from './providerVectors.js';
 import { taskPrefixesFor, type TaskPrefixes } from './taskPrefixes.js';
 
-export interface OpenAiEmbedderOptions {
-  /** API root, e.g. https://api.openai.com/v1 or http://127.0.0.1:1234/v1. */
-  baseUrl?: string;
+/** `baseUrl` is the API root, e.g. https://api.openai.com/v1 or http://127.0.0.1:1234/v1; OpenAI accepts up to 2,048 inputs per request (`batchSize`). */
+export interface OpenAiEmbedderOptions extends HttpEmbedderOptions {
   /** Needed by hosted APIs; local servers usually take none. */
   apiKey?: string;
   model: string;
   /** Asks the model for shorter vectors (OpenAI's text-embedding-3-*); changes the id. */
   dimensions?: number;
-  timeoutMs?: number;
-  concurrency?: number;
-  /** Inputs per request. OpenAI accepts up to 2,048. */
-  batchSize?: number;
   /** Longer inputs are cut to this many characters (OpenAI rejects inputs over 8,192 tokens). */
   maxInputChars?: number;
   /** Characters per request over all its inputs (OpenAI caps a request at 300,000 tokens). */
   maxRequestChars?: number;
-  retry?: Partial<RetryPolicy>;
-  onRetry?: (notice: RetryNotice) => void;
 }
 
 export const OPENAI_DEFAULTS = {

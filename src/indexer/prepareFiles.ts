@@ -26,7 +26,7 @@ export interface PreparedBatch {
   errors: { path: string; message: string }[];
 }
 
-export function contentHash(text: string): string {
+function contentHash(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
@@ -38,7 +38,6 @@ function unchangedByStat(file: ScannedFile, stored: StoredFileState | undefined)
   return (
     stored !== undefined &&
     stored.mtimeMs !== null &&
-    stored.contentHash !== '' &&
     stored.sizeBytes === file.size &&
     stored.mtimeMs === file.mtimeMs &&
     file.mtimeMs < stored.indexedAtMs - RACY_MTIME_MS
