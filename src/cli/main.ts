@@ -15,6 +15,7 @@ import { describeError, isUserError, UserError } from '../errors/userError.js';
 import { IndexCancelledError } from '../indexer/indexRepository.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createMcpServer } from '../mcp/mcpServer.js';
+import { serveHttp } from '../http/serveHttp.js';
 import { SEARCH_MODES } from '../search/hybridSearcher.js';
 import type { DriftReport, ProjectRecord } from '../store/projectRegistry.js';
 import { redactUrl } from '../store/serverUrl.js';
@@ -136,10 +137,22 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
   program
     .command('serve')
     .description('Run the MCP server on stdio (stdout carries only MCP protocol; logs go to stderr)')
-    .action(async () => {
+    .option('--http <[host:]port>', 'serve MCP over Streamable HTTP at /mcp (plus the web page, /healthz, /readyz, /metrics) instead of stdio; 127.0.0.1 unless a host is named')
+    .action(async (options: { http?: string }) => {
       const config = loadConfig();
       const logger = createLogger(config.logLevel, config.logFile);
       const service = openService(config, logger);
+      if (options.http) {
+        const running = await serveHttp(service, { address: options.http, home: config.home, logger });
+        const stop = async () => {
+          await running.close().catch((error) => logger.error(`shutdown: ${describeError(error)}`));
+          await service.close().catch((error) => logger.error(`shutdown: ${describeError(error)}`));
+          process.exit(0);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        return;
+      }
       const server = createMcpServer(service, logger);
       let closing = false;
       const shutdown = async () => {
