@@ -177,9 +177,12 @@ function languageChart(languages) {
   const legend = element(
     'ul',
     { class: 'legend', 'aria-hidden': 'true' },
-    parts.map((entry, index) =>
-      element('li', {}, element('i', { style: `background:${PALETTE[index % PALETTE.length]}` }), `${entry.language} ${Math.round((entry.files / total) * 100)} %`),
-    ),
+    parts.map((entry, index) => {
+      const swatch = element('i');
+      // Set through the CSSOM: the page's CSP refuses inline style attributes.
+      swatch.style.background = PALETTE[index % PALETTE.length];
+      return element('li', {}, swatch, `${entry.language} ${Math.round((entry.files / total) * 100)} %`);
+    }),
   );
   return element('div', { class: 'chart' }, svg, legend);
 }

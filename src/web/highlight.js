@@ -3,7 +3,7 @@
 // not a parser. Returns HTML with the source escaped.
 
 const KEYWORDS = {
-  common: 'if else for while do return break continue switch case default try catch finally throw new delete in of class extends import export from as async await yield static const let var function def lambda pass raise with not and or is None True False null true false nil this self super public private protected interface enum struct type package func go defer select chan map range fn impl trait mut pub use mod match where loop unsafe crate elif except global nonlocal assert del print void int char long float double bool boolean string namespace using virtual override template typename sizeof goto register volatile extern inline throws final abstract module require end begin rescue ensure unless until then when elsif undef yield instanceof typeof satisfies readonly declare keyof infer unique val object companion override sealed data internal suspend local',
+  common: 'typedef unsigned signed short if else for while do return break continue switch case default try catch finally throw new delete in of class extends import export from as async await yield static const let var function def lambda pass raise with not and or is None True False null true false nil this self super public private protected interface enum struct package func go defer chan fn impl trait mut pub where unsafe crate elif except nonlocal assert del void int char long float double bool boolean namespace using virtual override template typename sizeof goto register volatile extern inline throws final abstract require rescue ensure unless until elsif yield instanceof typeof satisfies readonly keyof override sealed suspend local',
 };
 const KEYWORD_SET = new Set(KEYWORDS.common.split(' '));
 
