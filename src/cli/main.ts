@@ -16,6 +16,7 @@ import { IndexCancelledError } from '../indexer/indexRepository.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createMcpServer } from '../mcp/mcpServer.js';
 import { serveHttp } from '../http/serveHttp.js';
+import { searchRemote } from '../http/remoteSearch.js';
 import { SEARCH_MODES } from '../search/hybridSearcher.js';
 import type { DriftReport, ProjectRecord } from '../store/projectRegistry.js';
 import { redactUrl } from '../store/serverUrl.js';
@@ -236,6 +237,7 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
     .option('-C, --context <n>', 'lines of context around each result', integer('--context'))
     .option('--full', 'show whole snippets (default: first 12 lines)')
     .option('--json', 'print results as JSON')
+    .option('--remote <url>', 'ask a codebase-mcp HTTP server (serve --http) instead of the local index; token from CODEBASE_MCP_HTTP_TOKEN')
     .action(async (query: string, options) => {
       const input = parseInput(searchRequestSchema, {
         query,
@@ -248,15 +250,13 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
         max_tokens: options.maxTokens,
         context_lines: options.context,
       });
-      await withService(async (service) => {
-        const outcome = await service.search(input, [process.cwd()]);
-        const content = searchContent(outcome);
-        if (options.json) printJson(content);
-        else {
-          for (const notice of content.notices) process.stderr.write(`note: ${notice}\n`);
-          console.log(formatSearchHuman(content, options.full === true));
-        }
-      });
+      const print = (content: ReturnType<typeof searchContent>) => {
+        if (options.json) return printJson(content);
+        for (const notice of content.notices) process.stderr.write(`note: ${notice}\n`);
+        console.log(formatSearchHuman(content, options.full === true));
+      };
+      if (options.remote) return print(await searchRemote(options.remote, input, process.env.CODEBASE_MCP_HTTP_TOKEN));
+      await withService(async (service) => print(searchContent(await service.search(input, [process.cwd()]))));
     });
 
   program

@@ -16,7 +16,8 @@ export type UserErrorCode =
   | 'DATABASE_UNAVAILABLE'
   | 'EMBEDDER_UNAVAILABLE'
   | 'CONFIG_INVALID'
-  | 'ROOT_NOT_ALLOWED';
+  | 'ROOT_NOT_ALLOWED'
+  | 'REMOTE_FAILED';
 
 export class UserError extends Error {
   readonly code: UserErrorCode;

@@ -9,7 +9,7 @@ import { request } from 'node:http';
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { copyOfSampleRepo, isolatedEnv, removeTemporaryDirectories, temporaryDirectory } from '../testing/testEnvironment.js';
+import { copyOfSampleRepo, isolatedEnv, removeTemporaryDirectories, runCli, temporaryDirectory } from '../testing/testEnvironment.js';
 import { parsePrometheusText, sampleValue } from '../testing/prometheusText.js';
 import { spawnHttpServer, type HttpServerProcess } from './httpServerProcess.js';
 
@@ -191,6 +191,24 @@ describe('MCP over Streamable HTTP', () => {
     assert.match(response.body, /over 65536 bytes/);
     const { tools } = await client.listTools();
     assert.equal(tools.length, 5);
+  });
+
+  test('search --remote prints what the tool answers, as JSON and for people', async () => {
+    const query = 'HTTP client retry policy with exponential backoff';
+    const tool = (await client.callTool({ name: 'search_code', arguments: { query, project: 'shop', limit: 4 } })) as ToolResult;
+    const env = isolatedEnv(await temporaryDirectory('remote-cli'), { CODEBASE_MCP_HTTP_TOKEN: server.token });
+    const json = await runCli(['search', query, '--project', 'shop', '--limit', '4', '--json', '--remote', server.url], { env });
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout), tool.structuredContent);
+    const human = await runCli(['search', query, '--project', 'shop', '--limit', '4', '--remote', `${server.url}/mcp`], { env });
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /^1\. services\/common\/http_client\.py:\d+-\d+/);
+    const noToken = await runCli(['search', query, '--remote', server.url], { env: { ...env, CODEBASE_MCP_HTTP_TOKEN: '' } });
+    assert.equal(noToken.code, 1);
+    assert.match(noToken.stderr, /needs the server token[\s\S]*Set CODEBASE_MCP_HTTP_TOKEN/);
+    const wrong = await runCli(['search', query, '--remote', server.url], { env: { ...env, CODEBASE_MCP_HTTP_TOKEN: 'wrong-token-wrong-token' } });
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /Wrong bearer token[\s\S]*Check CODEBASE_MCP_HTTP_TOKEN/);
   });
 
   test('the JSON API searches with the same results as the tool', async () => {
