@@ -168,13 +168,13 @@ export async function startHttpServer(api: HttpApi, options: HttpServerOptions):
     const method = req.method ?? 'GET';
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     checkHostAndOrigin(req);
+    checkRate(req);
     const asset = method === 'GET' || method === 'HEAD' ? assets.get(url.pathname) : undefined;
     if (asset) {
       res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache', ...PAGE_SECURITY_HEADERS });
       res.end(method === 'HEAD' ? undefined : asset.body);
       return;
     }
-    checkRate(req);
     checkToken(req);
     let body: unknown;
     if (method === 'POST') {
