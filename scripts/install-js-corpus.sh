@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Installs the JavaScript retrieval-quality corpus: the npm packages fastify,
-# ws and pino exactly as the registry ships them (`npm pack`), unpacked side by
-# side as DIR/fastify/…, DIR/ws/…, DIR/pino/… (the tarball's `package/` prefix
-# dropped). The questions in bench/queries/js-libraries.json name files
-# relative to DIR.
+# Installs the JavaScript retrieval-quality corpus: the JavaScript sources
+# (*.js, *.mjs, *.cjs, the packages' own tests included) of the npm packages
+# fastify, ws and pino as the registry ships them (`npm pack`), unpacked side
+# by side as DIR/fastify/…, DIR/ws/…, DIR/pino/… (the tarball's `package/`
+# prefix dropped; Markdown docs, TypeScript declarations, JSON and images left
+# out). The questions in bench/queries/js-libraries.json name files relative
+# to DIR.
 #
 #   scripts/install-js-corpus.sh [DIR]
 #
@@ -70,6 +72,9 @@ for entry in "${PACKAGES[@]}"; do
   mkdir -p "$staging/$name"
   tar -xzf "$tarball" -C "$staging/$name" --strip-components=1 \
     || die "cannot unpack $tarball"
+  # package.json is kept: a later run reads the installed version from it.
+  find "$staging/$name" -type f -not \( -name '*.js' -o -name '*.mjs' -o -name '*.cjs' -o -path "$staging/$name/package.json" \) -delete
+  find "$staging/$name" -type d -empty -delete
 done
 rm -rf "$staging/.tarballs"
 rm -rf "$dest"
