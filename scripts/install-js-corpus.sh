@@ -33,19 +33,19 @@ command -v npm >/dev/null || die "npm is not on PATH; install Node.js (which bri
 command -v openssl >/dev/null || die "openssl is not on PATH (needed to check the tarballs' sha512); apt-get install openssl"
 
 stamp_text() {
-  local entry
+  local entry name version
   for entry in "${PACKAGES[@]}"; do
-    set -- $entry
-    printf '%s@%s\n' "$1" "$2"
+    read -r name version _ <<<"$entry"
+    printf '%s@%s\n' "$name" "$version"
   done
 }
 
 # The versions unpacked in DIR, read from each package's own package.json.
 installed_text() {
-  local entry
+  local entry name
   for entry in "${PACKAGES[@]}"; do
-    set -- $entry
-    printf '%s@%s\n' "$1" "$(node -p "require('$dest/$1/package.json').version" 2>/dev/null || echo none)"
+    read -r name _ <<<"$entry"
+    printf '%s@%s\n' "$name" "$(node -p "require('$dest/$name/package.json').version" 2>/dev/null || echo none)"
   done
 }
 
@@ -57,11 +57,12 @@ if [ "$(installed_text)" = "$(stamp_text)" ]; then
 fi
 
 staging="$dest.partial"
+# A failed run leaves neither a half-filled DIR nor its staging copy.
+trap 'rm -rf "$staging"' EXIT
 rm -rf "$staging"
 mkdir -p "$staging/.tarballs"
 for entry in "${PACKAGES[@]}"; do
-  set -- $entry
-  name=$1 version=$2 integrity=$3
+  read -r name version integrity <<<"$entry"
   echo "fetching $name@$version with npm pack" >&2
   (cd "$staging/.tarballs" && npm pack --silent "$name@$version" >/dev/null) \
     || die "npm pack $name@$version failed (is the npm registry reachable? see the npm error above)"

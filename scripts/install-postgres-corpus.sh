@@ -45,12 +45,15 @@ command -v dpkg-source >/dev/null || die "dpkg-source is missing: apt-get instal
   || die "the Debian archive keyring is missing: apt-get install debian-archive-keyring"
 
 # The machine's own Debian mirror, as scripts/dev-postgres.sh finds it.
+# shellcheck disable=SC2016 # $(…) here is apt's format syntax, not the shell's
 archive_uri=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Created-By: Packages' 2>/dev/null |
   awk '$2 ~ /^(bookworm|trixie|sid|bullseye)$/ && $1 ~ /^https?:\/\// && $1 !~ /security/ { print $1; exit }')
 archive_uri="${archive_uri:-http://deb.debian.org/debian/}"
 
+staging="$dest.partial"
 work_dir=$(mktemp -d /tmp/codebase-mcp-postgres-source.XXXXXX)
-trap 'rm -rf "$work_dir"' EXIT
+# A failed run leaves neither a half-filled DIR nor its staging copy.
+trap 'rm -rf "$work_dir" "$staging"' EXIT
 # apt downloads as the unprivileged _apt user, which must be able to enter the dir.
 chmod 755 "$work_dir"
 mkdir -p "$work_dir/lists/partial"
@@ -70,7 +73,7 @@ apt-get "${private_apt[@]}" update >"$work_dir/apt.log" 2>&1 \
 echo "fetching the $PACKAGE $version source package" >&2
 if ! (cd "$work_dir" && apt-get "${private_apt[@]}" source --download-only "$PACKAGE=$version" >>"$work_dir/apt.log" 2>&1); then
   tail -n 10 "$work_dir/apt.log" >&2
-  available=$(apt-cache "${private_apt[@]}" showsrc "$PACKAGE" 2>/dev/null | awk '/^Version:/ { print $2 }' | tr '\n' ' ' || true)
+  available=$(apt-cache "${private_apt[@]}" showsrc "$PACKAGE" 2>/dev/null | awk '/^Version:/ { print $2 }' | xargs || true)
   die "$PACKAGE $version is not in $SUITE (available: ${available:-none}). Run with POSTGRES_SOURCE_VERSION=<one of those> to accept another version."
 fi
 
@@ -80,7 +83,6 @@ echo "extracting $(basename "$dsc")" >&2
 dpkg-source -x "$dsc" "$work_dir/tree" >>"$work_dir/apt.log" 2>&1 \
   || { tail -n 10 "$work_dir/apt.log" >&2; die "dpkg-source -x $(basename "$dsc") failed"; }
 
-staging="$dest.partial"
 rm -rf "$staging"
 mkdir -p "$staging"
 # C sources only: the upstream tree minus Debian's packaging directory.
