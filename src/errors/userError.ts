@@ -15,7 +15,10 @@ export type UserErrorCode =
   | 'INDEX_IN_PROGRESS'
   | 'DATABASE_UNAVAILABLE'
   | 'EMBEDDER_UNAVAILABLE'
-  | 'CONFIG_INVALID';
+  | 'CONFIG_INVALID'
+  | 'SNAPSHOT_INVALID'
+  | 'SCHEMA_TOO_NEW'
+  | 'MIGRATION_FAILED';
 
 export class UserError extends Error {
   readonly code: UserErrorCode;
