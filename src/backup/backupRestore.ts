@@ -86,7 +86,12 @@ export async function restoreProject(registry: ProjectRegistry, request: Restore
       await staged.promote({ root: header.project.root, lastIndex: header.project.lastIndex });
     } catch (error) {
       await staged.discard();
-      throw error;
+      if (error instanceof UserError) throw error;
+      throw new UserError(
+        'RESTORE_FAILED',
+        `Restoring ${file} into project '${name}' failed: ${(error as Error).message}.`,
+        `Nothing was replaced${existing ? `: project '${name}' is as it was` : ''}, and the staging copy was discarded. Check that the file is a complete backup; take it again if in doubt.`,
+      );
     }
     return {
       project: name,

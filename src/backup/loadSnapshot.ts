@@ -8,7 +8,7 @@ import { applyMigrations, MIGRATIONS } from '../store/migrations.js';
 import { ProjectStore } from '../store/projectStore.js';
 import type { SqlClient } from '../store/sqlClient.js';
 import { projectTables, codebaseMcpVersion, type SnapshotProgress, type TableShape } from './dumpProject.js';
-import { isVectorType, snapshotError, vectorBase64ToText, type SnapshotColumn, type SnapshotHeader, type SnapshotReader } from './snapshotFile.js';
+import { isVectorType, snapshotError, vectorBase64ToText, type SnapshotColumn, type SnapshotHeader, type SnapshotLine, type SnapshotReader } from './snapshotFile.js';
 
 const BATCH_ROWS = 500;
 const BATCH_BYTES = 4 * 1024 * 1024;
@@ -97,6 +97,53 @@ async function verifyBySearch(store: ProjectStore, client: SqlClient, header: Sn
   return done.join('; ');
 }
 
+/** Inserts each section's rows in batches (by count and by bytes). */
+async function loadRows(
+  client: SqlClient,
+  header: SnapshotHeader,
+  entries: AsyncGenerator<SnapshotLine, unknown>,
+  onProgress: LoadOptions['onProgress'],
+): Promise<void> {
+  let table: SnapshotHeader['tables'][number] | null = null;
+  let sql = '';
+  let vectorColumns: boolean[] = [];
+  let columnsOf: (string | null)[][] = [];
+  let bufferedBytes = 0;
+  let buffered = 0;
+  let done = 0;
+  const flush = async () => {
+    if (buffered === 0 || !table) return;
+    await client.query(sql, columnsOf);
+    done += buffered;
+    onProgress?.({ table: table.name, rowsDone: done, rowsTotal: table.rows });
+    columnsOf = columnsOf.map(() => []);
+    buffered = 0;
+    bufferedBytes = 0;
+  };
+  for (;;) {
+    const next = await entries.next();
+    if (next.done) break;
+    const entry = next.value;
+    if (entry.kind === 'table') {
+      table = header.tables.find((candidate) => candidate.name === entry.table) ?? null;
+      const columns = (table as SnapshotHeader['tables'][number]).columns;
+      sql = insertSql(entry.table, columns);
+      vectorColumns = columns.map((column) => isVectorType(column.type));
+      columnsOf = columns.map(() => []);
+      done = 0;
+    } else if (entry.kind === 'row') {
+      entry.values.forEach((value, index) => {
+        columnsOf[index].push(value !== null && vectorColumns[index] ? vectorBase64ToText(value) : value);
+        bufferedBytes += value?.length ?? 0;
+      });
+      buffered++;
+      if (buffered >= BATCH_ROWS || bufferedBytes >= BATCH_BYTES) await flush();
+    } else {
+      await flush();
+    }
+  }
+}
+
 export interface LoadOptions {
   onProgress?: (progress: SnapshotProgress) => void;
 }
@@ -120,44 +167,14 @@ export async function loadSnapshot(reader: SnapshotReader, client: SqlClient, op
   const shapes = new Map((await projectTables(client)).map((shape) => [shape.name, shape]));
   for (const table of header.tables) await prepareTable(client, path, table, shapes.get(table.name));
 
-  let table: SnapshotHeader['tables'][number] | null = null;
-  let sql = '';
-  let vectorColumns: boolean[] = [];
-  let columnsOf: (string | null)[][] = [];
-  let bufferedBytes = 0;
-  let buffered = 0;
-  let done = 0;
-  const flush = async () => {
-    if (buffered === 0) return;
-    await client.query(sql, columnsOf);
-    done += buffered;
-    options.onProgress?.({ table: (table as { name: string }).name, rowsDone: done, rowsTotal: (table as { rows: number }).rows });
-    columnsOf = columnsOf.map(() => []);
-    buffered = 0;
-    bufferedBytes = 0;
-  };
   const entries = reader.entries();
-  for (;;) {
-    const next = await entries.next();
-    if (next.done) break;
-    const entry = next.value;
-    if (entry.kind === 'table') {
-      table = header.tables.find((candidate) => candidate.name === entry.table) ?? null;
-      const columns = (table as SnapshotHeader['tables'][number]).columns;
-      sql = insertSql(entry.table, columns);
-      vectorColumns = columns.map((column) => isVectorType(column.type));
-      columnsOf = columns.map(() => []);
-      done = 0;
-    } else if (entry.kind === 'row') {
-      entry.values.forEach((value, index) => {
-        columnsOf[index].push(value !== null && vectorColumns[index] ? vectorBase64ToText(value) : value);
-        bufferedBytes += value?.length ?? 0;
-      });
-      buffered++;
-      if (buffered >= BATCH_ROWS || bufferedBytes >= BATCH_BYTES) await flush();
-    } else {
-      await flush();
-    }
+  try {
+    await loadRows(client, header, entries, options.onProgress);
+  } catch (error) {
+    // A damaged row can break a constraint before the checksum is reached:
+    // read on, so the error names the damage rather than its symptom.
+    if (!(error instanceof UserError)) for (;;) if ((await entries.next()).done) break;
+    throw error;
   }
   // The checksum and the counts were checked when the last line was read.
   const verified = ['checksum', `row counts of ${header.tables.length} tables`];

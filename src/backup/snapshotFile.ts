@@ -82,8 +82,8 @@ export function vectorBase64ToText(base64: string): string {
   return `[${Array.from(floats).join(',')}]`;
 }
 
-export function snapshotError(path: string, problem: string, hint = 'Take the backup again (codebase-mcp backup <project> --out FILE), or use another copy of it. Nothing was replaced.'): UserError {
-  return new UserError('SNAPSHOT_INVALID', `Snapshot ${path} ${problem}`, hint);
+export function snapshotError(path: string, problem: string, hint = 'Take the backup again (codebase-mcp backup <project> --out FILE), or use another copy of it.'): UserError {
+  return new UserError('SNAPSHOT_INVALID', `Snapshot ${path} ${problem}`, `${hint} Nothing was replaced.`);
 }
 
 /** Writes a snapshot to `path` via a temporary file: a failed backup leaves no half-written file. */

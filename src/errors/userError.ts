@@ -18,7 +18,8 @@ export type UserErrorCode =
   | 'CONFIG_INVALID'
   | 'SNAPSHOT_INVALID'
   | 'SCHEMA_TOO_NEW'
-  | 'MIGRATION_FAILED';
+  | 'MIGRATION_FAILED'
+  | 'RESTORE_FAILED';
 
 export class UserError extends Error {
   readonly code: UserErrorCode;
