@@ -23,6 +23,8 @@ export interface RestoreRequest {
   /** Replace an existing project. */
   yes?: boolean;
   onProgress?: (progress: SnapshotProgress) => void;
+  /** Called before the project is replaced: whoever holds it open must let go. */
+  beforeReplace?: (name: string) => Promise<void>;
 }
 
 export interface RestoreOutcome extends LoadSummary {
@@ -83,6 +85,7 @@ export async function restoreProject(registry: ProjectRegistry, request: Restore
     try {
       loaded = await loadSnapshot(reader, staged.client, { onProgress: request.onProgress });
       crashPoint('restore:verified');
+      await request.beforeReplace?.(name);
       await staged.promote({ root: header.project.root, lastIndex: header.project.lastIndex });
     } catch (error) {
       await staged.discard();

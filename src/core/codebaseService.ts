@@ -316,6 +316,7 @@ export class CodebaseService {
 
   /** Writes a snapshot of the project's index to `out` (see docs/architecture.md, "Snapshots"). */
   async backup(name: string, out: string, onProgress?: (progress: SnapshotProgress) => void): Promise<BackupOutcome> {
+    await this.projects.release(name);
     return backupProject(this.registry, name, out, onProgress);
   }
 
@@ -323,7 +324,13 @@ export class CodebaseService {
   async restore(request: RestoreRequest): Promise<RestoreOutcome> {
     const name = request.project ?? null;
     if (name) this.assertNotIndexing(validateProjectName(name));
-    const outcome = await restoreProject(this.registry, request);
+    const outcome = await restoreProject(this.registry, {
+      ...request,
+      beforeReplace: async (project) => {
+        this.assertNotIndexing(project);
+        await this.projects.release(project);
+      },
+    });
     this.logger.info(`restored ${outcome.project} from ${outcome.file} in ${outcome.durationMs} ms`);
     return outcome;
   }
