@@ -55,8 +55,9 @@ export async function projectTables(client: SqlClient): Promise<TableShape[]> {
   const shapes: TableShape[] = [];
   for (const table of tables) {
     const columns = await client.query<SnapshotColumn>(
+      // Generated columns are computed again on restore, not carried.
       `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
-       WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+       WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum`,
       [table.oid],
     );
     const key = await client.query<{ name: string }>(

@@ -57,7 +57,8 @@ function insertSql(table: string, columns: SnapshotColumn[]): string {
   const casts = columns.map((column, index) => `v${index}::${column.type}`).join(', ');
   const arrays = columns.map((_, index) => `$${index + 1}::text[]`).join(', ');
   const aliases = columns.map((_, index) => `v${index}`).join(', ');
-  return `INSERT INTO ${quoteIdentifier(table)} (${names}) SELECT ${casts} FROM unnest(${arrays}) AS u(${aliases})`;
+  // OVERRIDING SYSTEM VALUE: identity columns take the restored ids too.
+  return `INSERT INTO ${quoteIdentifier(table)} (${names}) OVERRIDING SYSTEM VALUE SELECT ${casts} FROM unnest(${arrays}) AS u(${aliases})`;
 }
 
 /** Serial columns continue after the restored ids, so the next index run does not collide with them. */
