@@ -89,6 +89,13 @@ export async function restoreProject(registry: ProjectRegistry, request: Restore
       await staged.promote({ root: header.project.root, lastIndex: header.project.lastIndex });
     } catch (error) {
       await staged.discard();
+      if (staged.committed) {
+        throw new UserError(
+          'RESTORE_FAILED',
+          `Project '${name}' was restored from ${file}, but tidying up afterwards failed: ${(error as Error).message}.`,
+          'The restored index is in place. Run codebase-mcp projects to see what is left over, and codebase-mcp projects drop-orphans --yes to remove it.',
+        );
+      }
       if (error instanceof UserError) throw error;
       throw new UserError(
         'RESTORE_FAILED',

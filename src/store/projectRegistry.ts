@@ -99,6 +99,8 @@ export interface StagedProject {
   location: string;
   /** Makes it the project's database, replacing (then deleting) any old one; the old stays if this fails before the switch. */
   promote(record: PromotedRecord): Promise<void>;
+  /** True once promote has passed its commit point (the project is the staged database from then on). */
+  readonly committed: boolean;
   discard(): Promise<void>;
 }
 
@@ -123,6 +125,9 @@ export function stagedProject(
   return {
     client,
     location,
+    get committed() {
+      return committed;
+    },
     promote: async (record) => {
       await close();
       await promote(() => (committed = true), record);
