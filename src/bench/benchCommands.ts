@@ -17,6 +17,7 @@ import type { QualityResult } from './qualityResult.js';
 import { DEFAULT_BENCHMARK_SETTINGS, runBenchmark } from './runBenchmark.js';
 import { firstSyntaxProblem } from './syntaxCheck.js';
 import { DEFAULT_LOAD_QUERIES, formatLoadResult, LOAD_LIMITS, runLoadBenchmark } from './loadBench.js';
+import { benchSnapshot, formatSnapshotBench } from './benchSnapshot.js';
 
 function wholeNumber(name: string, min: number) {
   return (value: string) => {
@@ -239,6 +240,24 @@ See docs/benchmarks.md.`,
       if (options.json) printJson(result);
       else console.log(formatLoadResult(result));
       if (result.errors > 0) process.exitCode = 1;
+    });
+  bench
+    .command('snapshot')
+    .description('Time a backup and its restores: the repository is indexed on one backend, backed up, and restored into each backend')
+    .requiredOption('-r, --repo <dir>', 'repository to index (e.g. from bench generate)')
+    .addOption(new Option('--from <backend>', 'where it is indexed and backed up').choices(['embedded', 'server']).default('embedded'))
+    .option('--json', 'print the result JSON')
+    .addHelpText('after', '\nRestores go into the embedded store, and into the server too when DATABASE_URL is set.')
+    .action(async (options) => {
+      const server = Boolean(process.env.CODEBASE_MCP_DATABASE_URL || process.env.DATABASE_URL);
+      const result = await benchSnapshot({
+        repo: resolve(options.repo),
+        source: options.from,
+        targets: server ? ['embedded', 'server'] : ['embedded'],
+        onProgress: progressLine(options.json),
+      });
+      if (options.json) printJson(result);
+      else console.log(formatSnapshotBench(result));
     });
 }
 

@@ -3,7 +3,7 @@
 // --json for programs). Errors go to stderr with a non-zero exit code.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadConfig, type Config } from '../config/config.js';
 import { CodebaseService } from '../core/codebaseService.js';
 import { parseInput, searchRequestSchema } from '../core/requests.js';
@@ -21,7 +21,7 @@ import { SEARCH_MODES } from '../search/hybridSearcher.js';
 import type { DriftReport, ProjectRecord } from '../store/projectRegistry.js';
 import { redactUrl } from '../store/serverUrl.js';
 import { registerBenchCommands } from '../bench/benchCommands.js';
-import { createIndexProgressBar } from './progressBar.js';
+import { createIndexProgressBar, createSnapshotProgress } from './progressBar.js';
 
 /** Exit codes: 0 success, 1 failure, 2 bad input or usage, 130 interrupted. */
 const EXIT_FAILURE = 1;
@@ -98,8 +98,9 @@ function formatDriftHuman(drift: DriftReport): string[] {
   }
   for (const entry of drift.orphans) {
     const where = entry.server ? `database ${entry.location} on ${entry.server}` : entry.location;
+    const why = entry.scratch ? ` (scratch of an interrupted command: ${entry.scratch})` : entry.createdFor ? ` (created for '${entry.createdFor}')` : '';
     lines.push(
-      `  orphan:  ${where} belongs to no project${entry.createdFor ? ` (created for '${entry.createdFor}')` : ''}`,
+      `  orphan:  ${where} belongs to no project${why}`,
       `           fix: codebase-mcp projects drop-orphans --yes`,
     );
   }
@@ -384,6 +385,77 @@ database that no project names. The subcommands repair it; each asks for --yes.`
         const dropped = await service.dropOrphanDatabases();
         if (json) return printJson({ dropped });
         for (const entry of dropped) console.log(`Dropped ${entry.server ? `database ${entry.location} on ${entry.server}` : entry.location}.`);
+      });
+    });
+
+  program
+    .command('backup')
+    .description("Write a portable snapshot of a project's index (settings, files, chunks, vectors, lexeme statistics) to a file")
+    .argument('<project>', 'project name')
+    .requiredOption('-o, --out <file>', 'snapshot file to write (gzip\'d JSON lines; replaced if it exists)')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', '\nRestore it on either backend with: codebase-mcp restore FILE [--project NAME] [--yes]')
+    .action(async (name: string, options: { out: string; json?: boolean }) => {
+      await withService(async (service) => {
+        const progress = createSnapshotProgress('backup');
+        const outcome = await service.backup(name, options.out, options.json ? undefined : (update) => progress.update(update)).finally(() => progress.done());
+        if (options.json) return printJson(outcome);
+        const rows = Object.entries(outcome.rows).map(([table, count]) => `${count} ${table}`).join(', ');
+        console.log(
+          `Backed up project '${outcome.project}' (schema version ${outcome.schemaVersion}) to ${outcome.path} in ${(outcome.durationMs / 1000).toFixed(1)} s: ${(outcome.bytes / 1024 / 1024).toFixed(1)} MB; ${rows}.`,
+        );
+      });
+    });
+
+  program
+    .command('restore')
+    .description('Restore a snapshot written by backup, into this store (embedded or server); verified before it replaces anything')
+    .argument('<file>', 'snapshot file')
+    .option('-p, --project <name>', 'restore under this name (default: the name in the snapshot)')
+    .option('--yes', 'replace the project if it exists')
+    .option('--json', 'print the summary as JSON')
+    .action(async (file: string, options: { project?: string; yes?: boolean; json?: boolean }) => {
+      await withService(async (service) => {
+        const progress = createSnapshotProgress('restore');
+        const outcome = await service
+          .restore({ file, project: options.project, yes: options.yes, onProgress: options.json ? undefined : (update) => progress.update(update) })
+          .finally(() => progress.done());
+        if (options.json) return printJson(outcome);
+        const migrated = outcome.migratedTo > outcome.schemaVersion ? `, migrated from schema version ${outcome.schemaVersion} to ${outcome.migratedTo}` : '';
+        console.log(
+          [
+            `Restored project '${outcome.project}' from ${outcome.file} in ${(outcome.durationMs / 1000).toFixed(1)} s${outcome.replaced ? ' (replacing its old index)' : ''}${migrated}.`,
+            `  rows:     ${Object.entries(outcome.rows).map(([table, count]) => `${count} ${table}`).join(', ')}`,
+            `  verified: ${outcome.verified.join('; ')}`,
+          ].join('\n'),
+        );
+      });
+    });
+
+  program
+    .command('migrate')
+    .description("Upgrade projects' schemas to this version (each after a snapshot); --dry-run lists what would change")
+    .option('-p, --project <name>', 'only this project')
+    .option('--dry-run', 'list the migrations each project would get, change nothing')
+    .option('--json', 'print as JSON')
+    .action(async (options: { project?: string; dryRun?: boolean; json?: boolean }) => {
+      await withService(async (service) => {
+        const plans = options.dryRun ? await service.migrationPlans(options.project) : await service.migrate(options.project);
+        if (options.json) return printJson({ dryRun: options.dryRun === true, projects: plans });
+        if (plans.length === 0) return console.log('No projects.');
+        const lines: string[] = [];
+        for (const plan of plans) {
+          if (plan.newer) lines.push(`${plan.project}: schema version ${plan.from} is newer than this codebase-mcp (${plan.to}); it will not be opened.`);
+          else if (plan.pending.length === 0) lines.push(`${plan.project}: up to date (schema version ${plan.from}).`);
+          else {
+            const verb = options.dryRun ? 'would migrate' : 'migrated';
+            lines.push(`${plan.project}: ${verb} from schema version ${plan.from} to ${plan.to}:`);
+            for (const step of plan.pending) lines.push(`  ${step.version}: ${step.description}`);
+            if (options.dryRun && plan.from > 0) lines.push(`  (a snapshot is taken first, under ${join(service.config.home, 'snapshots', plan.project)})`);
+            if (plan.snapshot) lines.push(`  snapshot taken before: ${plan.snapshot}`);
+          }
+        }
+        console.log(lines.join('\n'));
       });
     });
 

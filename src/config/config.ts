@@ -30,6 +30,10 @@ const configSchema = z.object({
   idleTimeoutMs: z.coerce.number().int().min(0).max(24 * 3600 * 1000),
   logLevel: z.enum(LOG_LEVELS),
   logFile: z.string().min(1).optional(),
+  /** Snapshots kept per project before schema migrations (0: none taken). */
+  snapshotKeep: z.coerce.number().int().min(0).max(100),
+  /** Most megabytes one project's pre-migration snapshots may take together (the newest is always kept). */
+  snapshotMaxMb: z.coerce.number().int().min(1).max(10_000_000),
 });
 
 type BaseConfig = z.infer<typeof configSchema>;
@@ -49,6 +53,8 @@ const ENV_NAMES: Record<keyof BaseConfig, string[]> = {
   idleTimeoutMs: ['CODEBASE_MCP_IDLE_TIMEOUT_MS'],
   logLevel: ['CODEBASE_MCP_LOG_LEVEL'],
   logFile: ['CODEBASE_MCP_LOG_FILE'],
+  snapshotKeep: ['CODEBASE_MCP_SNAPSHOT_KEEP'],
+  snapshotMaxMb: ['CODEBASE_MCP_SNAPSHOT_MAX_MB'],
 };
 
 function xdgDir(variable: string, fallback: string, env: NodeJS.ProcessEnv): string {
@@ -66,6 +72,8 @@ function defaults(env: NodeJS.ProcessEnv): BaseConfig {
     maxFileBytes: 1024 * 1024,
     idleTimeoutMs: 60_000,
     logLevel: 'info',
+    snapshotKeep: 3,
+    snapshotMaxMb: 2048,
   };
 }
 

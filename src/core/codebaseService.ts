@@ -26,6 +26,16 @@ import { IndexJobs, type IndexJob } from './indexJobs.js';
 import { OpenProjects } from './openProjects.js';
 import { DEFAULT_LIMIT, DEFAULT_MAX_TOKENS, type SearchInput } from './requests.js';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { backupProject, restoreProject, type BackupOutcome, type RestoreOutcome, type RestoreRequest } from '../backup/backupRestore.js';
+import type { SnapshotProgress } from '../backup/dumpProject.js';
+import { MigrationGuard, type MigrationPlan } from '../backup/migrationGuard.js';
+
+export interface ProjectMigration extends MigrationPlan {
+  project: string;
+  /** The snapshot taken before migrating (migrate without --dry-run). */
+  snapshot: string | null;
+}
 
 export interface IndexRequest {
   path: string;
@@ -66,21 +76,29 @@ export class CodebaseService {
     private readonly loadEmbedder: EmbedderLoader,
     private readonly logger: Logger,
     idleTimeoutMs = config.idleTimeoutMs,
+    private readonly guard = CodebaseService.migrationGuard(config),
   ) {
     this.projects = new OpenProjects(registry, idleTimeoutMs);
   }
 
+  /** Pre-migration snapshots under $CODEBASE_MCP_HOME/snapshots/<project>/. */
+  static migrationGuard(config: Config): MigrationGuard {
+    return new MigrationGuard({ dir: join(config.home, 'snapshots'), keep: config.snapshotKeep, maxBytes: config.snapshotMaxMb * 1024 * 1024 });
+  }
+
   /** Server mode when a database URL is configured, the embedded store otherwise. */
   static create(config: Config, loadEmbedder: EmbedderLoader, logger: Logger, options: { idleTimeoutMs?: number } = {}): CodebaseService {
+    const guard = CodebaseService.migrationGuard(config);
     const registry = config.databaseUrl
       ? new ServerProjectRegistry({
           databaseUrl: config.databaseUrl,
           registryDatabase: config.registryDatabase,
           maxOpenProjects: config.maxOpenProjects,
           projectPoolSize: config.projectPoolSize,
+          schemaGuard: guard,
         })
-      : new EmbeddedProjectRegistry(config.home, config.cacheDir);
-    return new CodebaseService(config, registry, loadEmbedder, logger, options.idleTimeoutMs);
+      : new EmbeddedProjectRegistry(config.home, config.cacheDir, guard);
+    return new CodebaseService(config, registry, loadEmbedder, logger, options.idleTimeoutMs, guard);
   }
 
   get backend(): ProjectRegistry['backend'] {
@@ -311,6 +329,56 @@ export class CodebaseService {
 
   async dropOrphanDatabases(): Promise<OrphanDatabase[]> {
     return this.registry.dropOrphans();
+  }
+
+  /** Writes a snapshot of the project's index to `out` (see docs/architecture.md, "Snapshots"). */
+  async backup(name: string, out: string, onProgress?: (progress: SnapshotProgress) => void): Promise<BackupOutcome> {
+    await this.projects.release(name);
+    return backupProject(this.registry, name, out, onProgress);
+  }
+
+  /** Restores a snapshot into a staging database, verifies it, then replaces (or creates) the project. */
+  async restore(request: RestoreRequest): Promise<RestoreOutcome> {
+    const name = request.project ?? null;
+    if (name) this.assertNotIndexing(validateProjectName(name));
+    const outcome = await restoreProject(this.registry, {
+      ...request,
+      beforeReplace: async (project) => {
+        this.assertNotIndexing(project);
+        await this.projects.release(project);
+      },
+    });
+    this.logger.info(`restored ${outcome.project} from ${outcome.file} in ${outcome.durationMs} ms`);
+    return outcome;
+  }
+
+  private async projectNames(explicit: string | undefined): Promise<string[]> {
+    if (explicit) return [(await this.resolveProject(explicit, [])).name];
+    return (await this.registry.list()).map((project) => project.name);
+  }
+
+  /** What migrating would change, per project, without changing anything. */
+  async migrationPlans(explicit?: string): Promise<ProjectMigration[]> {
+    const plans: ProjectMigration[] = [];
+    for (const name of await this.projectNames(explicit)) {
+      const raw = await this.registry.openDatabase(name);
+      try {
+        plans.push({ project: name, ...(await this.guard.plan(raw.client)), snapshot: null });
+      } finally {
+        await raw.close();
+      }
+    }
+    return plans;
+  }
+
+  /** Migrates every project (or one) that needs it, each after a snapshot; stops at the first failure. */
+  async migrate(explicit?: string): Promise<ProjectMigration[]> {
+    const done: ProjectMigration[] = [];
+    for (const plan of await this.migrationPlans(explicit)) {
+      if (plan.pending.length > 0 || plan.newer) await this.projects.use(plan.project, async () => {});
+      done.push({ ...plan, snapshot: plan.pending.length > 0 && plan.from > 0 ? (this.guard.taken.get(plan.project) ?? null) : null });
+    }
+    return done;
   }
 
   job(id: string): IndexJob {

@@ -61,6 +61,15 @@ export class OpenProjects {
     handle.idleTimer.unref();
   }
 
+  /** Closes the project now if nobody is using it (a backup or restore needs it to itself: embedded, its lock). */
+  async release(name: string): Promise<void> {
+    const handle = this.handles.get(name);
+    if (!handle || handle.users > 0) return;
+    if (handle.idleTimer) clearTimeout(handle.idleTimer);
+    this.handles.delete(name);
+    await handle.opening.then((project) => project.close()).catch(() => {});
+  }
+
   async closeAll(): Promise<void> {
     const handles = [...this.handles.values()];
     this.handles.clear();

@@ -8,6 +8,8 @@ import type { Config } from '../config/config.js';
 import { describeError } from '../errors/userError.js';
 import { openPgliteDatabase } from '../store/pgliteDatabase.js';
 import { EmbeddedProjectRegistry } from '../store/projectRegistry.js';
+import { crashPoint } from '../store/crashPoints.js';
+import { SCRATCH_DIR, scratchEntryName } from '../store/scratch.js';
 import type { SqlClient } from '../store/sqlClient.js';
 import { fail, pass, skip, type DoctorCheck } from './doctorCheck.js';
 import { exerciseScratchProject } from './scratchProject.js';
@@ -46,7 +48,14 @@ async function checkDrift(config: Config): Promise<DoctorCheck> {
 
 export async function embeddedChecks(config: Config): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [await checkHome(config.home)];
-  const scratchDir = await mkdtemp(join(tmpdir(), 'codebase-mcp-doctor-'));
+  // Under the home (when writable), named for this process: a killed doctor's
+  // leftover is found and removed by `projects drop-orphans`.
+  const underHome = join(config.home, SCRATCH_DIR, scratchEntryName('doctor'));
+  const scratchDir = await mkdir(underHome, { recursive: true }).then(
+    () => underHome,
+    () => mkdtemp(join(tmpdir(), 'codebase-mcp-doctor-')),
+  );
+  crashPoint('doctor:scratch-created');
   const dataDir = join(scratchDir, 'pgdata');
   let client: SqlClient | null = null;
   try {

@@ -4,6 +4,8 @@
 import type { Config } from '../config/config.js';
 import { describeError } from '../errors/userError.js';
 import { scratchDatabaseName } from '../store/databaseNames.js';
+import { crashPoint } from '../store/crashPoints.js';
+import { scratchDatabaseComment } from '../store/scratch.js';
 import { openPgDatabase } from '../store/pgDatabase.js';
 import { connectionFailureHint, connectionFailureReason, isConnectionFailure } from '../store/pgErrors.js';
 import { ServerProjectRegistry } from '../store/serverProjectRegistry.js';
@@ -51,10 +53,14 @@ async function withScratchDatabase<T>(
   admin: SqlClient,
   url: string,
   purpose: string,
+  registryDatabase: string,
   work: (client: SqlClient, name: string) => Promise<T>,
 ): Promise<T> {
   const name = scratchDatabaseName(purpose);
-  await createDatabase(admin, name);
+  // Marked with this process and registry: if doctor is killed before the
+  // DROP below, `projects drop-orphans` recognises and removes it.
+  await createDatabase(admin, name, scratchDatabaseComment(`doctor ${purpose}`, registryDatabase));
+  crashPoint('doctor:scratch-created');
   try {
     const client = openPgDatabase({ url: urlWithDatabase(url, name), maxConnections: 2, connectTimeoutMs: CONNECT_TIMEOUT_MS });
     try {
@@ -96,7 +102,7 @@ function pgvectorFailure(error: unknown): DoctorCheck {
   return fail(CHECK.pgvector, `CREATE EXTENSION vector failed: ${describeError(error)}`, 'Check the server log for the reason; pgvector must be 0.8 or newer and loadable by this server.');
 }
 
-async function checkPgvector(admin: SqlClient, url: string, facts: ServerFacts, canCreate: boolean): Promise<DoctorCheck> {
+async function checkPgvector(admin: SqlClient, url: string, facts: ServerFacts, canCreate: boolean, config: Config): Promise<DoctorCheck> {
   const [available] = await admin.query<{ default_version: string }>(`SELECT default_version FROM pg_available_extensions WHERE name = 'vector'`);
   if (!available) return fail(CHECK.pgvector, 'pgvector (extension "vector") is not installed on the server.', PGVECTOR_INSTALL_FIX);
   if (!versionAtLeast(available.default_version, MIN_PGVECTOR_VERSION)) {
@@ -110,7 +116,7 @@ async function checkPgvector(admin: SqlClient, url: string, facts: ServerFacts, 
     return skip(CHECK.pgvector, `pgvector ${available.default_version} is installed; whether role "${facts.role}" can create it needs a scratch database (see CREATEDB).`);
   }
   try {
-    const [version, name] = await withScratchDatabase(admin, url, 'vector', async (client, scratch) => {
+    const [version, name] = await withScratchDatabase(admin, url, 'vector', config.registryDatabase, async (client, scratch) => {
       await client.exec('CREATE EXTENSION IF NOT EXISTS vector');
       await client.query(`SELECT '[1,2,3]'::vector <=> '[1,2,4]'::vector AS distance`);
       const [row] = await client.query<{ extversion: string }>(`SELECT extversion FROM pg_extension WHERE extname = 'vector'`);
@@ -204,7 +210,7 @@ export async function serverChecks(config: Config & { databaseUrl: string }): Pr
       checks.push(fail(CHECK.createdb, `Role "${facts.role}" has neither CREATEDB nor SUPERUSER, so it cannot create project databases.`, createDbFix(facts.role)));
     } else {
       try {
-        const name = await withScratchDatabase(admin, url, 'createdb', async (_client, scratch) => scratch);
+        const name = await withScratchDatabase(admin, url, 'createdb', config.registryDatabase, async (_client, scratch) => scratch);
         checks.push(pass(CHECK.createdb, `role "${facts.role}" created and dropped scratch database ${name}`));
       } catch (error) {
         canCreate = false;
@@ -212,14 +218,14 @@ export async function serverChecks(config: Config & { databaseUrl: string }): Pr
       }
     }
 
-    const vector = await checkPgvector(admin, url, facts, canCreate);
+    const vector = await checkPgvector(admin, url, facts, canCreate, config);
     checks.push(vector);
 
     if (vector.status !== 'pass') {
       checks.push(skip(CHECK.scratch, 'needs CREATEDB and pgvector'));
     } else {
       try {
-        const [done, name] = await withScratchDatabase(admin, url, 'project', async (client, scratch) => [await exerciseScratchProject(client), scratch]);
+        const [done, name] = await withScratchDatabase(admin, url, 'project', config.registryDatabase, async (client, scratch) => [await exerciseScratchProject(client), scratch]);
         checks.push(pass(CHECK.scratch, `${name}: ${done}; dropped again, nothing left behind`));
       } catch (error) {
         checks.push(

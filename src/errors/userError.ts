@@ -17,7 +17,11 @@ export type UserErrorCode =
   | 'EMBEDDER_UNAVAILABLE'
   | 'CONFIG_INVALID'
   | 'ROOT_NOT_ALLOWED'
-  | 'REMOTE_FAILED';
+  | 'REMOTE_FAILED'
+  | 'SNAPSHOT_INVALID'
+  | 'SCHEMA_TOO_NEW'
+  | 'MIGRATION_FAILED'
+  | 'RESTORE_FAILED';
 
 export class UserError extends Error {
   readonly code: UserErrorCode;

@@ -26,9 +26,12 @@ export function isProjectDatabaseName(name: string): boolean {
   return name.startsWith(PROJECT_DATABASE_PREFIX);
 }
 
+/** Scratch databases (doctor's checks) carry this prefix and a scratch comment (scratch.ts). */
+export const SCRATCH_DATABASE_PREFIX = 'cb_doctor_';
+
 /** A scratch database for `doctor`: never mistaken for a project's. */
 export function scratchDatabaseName(purpose: string): string {
-  return `cb_doctor_${purpose}_${randomBytes(4).toString('hex')}`;
+  return `${SCRATCH_DATABASE_PREFIX}${purpose}_${randomBytes(4).toString('hex')}`;
 }
 
 export function quoteIdentifier(name: string): string {

@@ -78,6 +78,28 @@ export const MIGRATIONS: Migration[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
+/** The database's schema is newer than the newest migration this code has. */
+export class SchemaTooNewError extends Error {
+  constructor(
+    readonly version: number,
+    readonly known: number,
+  ) {
+    super(`the database has schema version ${version}, newer than this code's ${known}`);
+    this.name = 'SchemaTooNewError';
+  }
+}
+
+/** A migration's SQL failed (its transaction, and every migration before it in the run, is rolled back). */
+export class MigrationStepError extends Error {
+  constructor(
+    readonly migration: Migration,
+    cause: unknown,
+  ) {
+    super(`migration ${migration.version} (${migration.description}) failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'MigrationStepError';
+  }
+}
+
 /** Serialises migrations of one database: processes opening it at once (server mode) must not both apply them. Advisory locks are per database. */
 const MIGRATION_LOCK_KEY = 0x63626d31; // 'cbm1'
 
@@ -97,10 +119,18 @@ export async function applyMigrations(client: SqlClient, migrations: Migration[]
       )`);
     const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
     const applied = new Set(rows.map((row) => row.version));
+    const newest = Math.max(0, ...applied);
+    const known = migrations.at(-1)?.version ?? 0;
+    // A newer program wrote this database: running on it could corrupt it.
+    if (newest > known) throw new SchemaTooNewError(newest, known);
     const newlyApplied: number[] = [];
     for (const migration of migrations) {
       if (applied.has(migration.version)) continue;
-      await tx.exec(migration.sql);
+      try {
+        await tx.exec(migration.sql);
+      } catch (error) {
+        throw new MigrationStepError(migration, error);
+      }
       await tx.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [
         migration.version,
         migration.description,

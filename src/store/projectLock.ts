@@ -15,7 +15,7 @@ interface LockOwner {
 const held = new Set<string>();
 let exitHookInstalled = false;
 
-function processIsAlive(pid: number): boolean {
+export function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -4,7 +4,11 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors/userError.js';
+import { crashPoint } from './crashPoints.js';
 import { openPgliteDatabase } from './pgliteDatabase.js';
+import { parseScratchEntry, SCRATCH_DIR, scratchEntryName } from './scratch.js';
+import { processIsAlive } from './projectLock.js';
+import type { SqlClient } from './sqlClient.js';
 import { EMBEDDING_CACHE_MIGRATIONS, SqlEmbeddingCache, type EmbeddingCache } from './embeddingCache.js';
 import { applyMigrations } from './migrations.js';
 import { ProjectLock } from './projectLock.js';
@@ -49,6 +53,8 @@ export interface OrphanDatabase {
   server: string | null;
   /** The project it was created for, when it says so. */
   createdFor: string | null;
+  /** Scratch left by an interrupted command (its purpose, e.g. "restore-web" or "doctor"); absent for project databases. */
+  scratch?: string;
 }
 
 export interface DriftReport {
@@ -70,6 +76,74 @@ export interface OpenProject {
   close(): Promise<void>;
 }
 
+/** A project's database opened as it is, without migrating it (backups, schema inspection). */
+export interface RawProject {
+  record: ProjectRecord;
+  client: SqlClient;
+  close(): Promise<void>;
+}
+
+/** What a restore keeps of the project it becomes. */
+export interface PromotedRecord {
+  root: string;
+  lastIndex?: LastIndexSummary;
+}
+
+/**
+ * A new, empty database that may become a project's: restores load into it,
+ * verify it, and only then promote it. Until promoted it is scratch, which
+ * `drop-orphans` removes if a crash leaves it behind.
+ */
+export interface StagedProject {
+  client: SqlClient;
+  location: string;
+  /** Makes it the project's database, replacing (then deleting) any old one; the old stays if this fails before the switch. */
+  promote(record: PromotedRecord): Promise<void>;
+  /** True once promote has passed its commit point (the project is the staged database from then on). */
+  readonly committed: boolean;
+  discard(): Promise<void>;
+}
+
+/**
+ * A StagedProject over `client`: promoting closes it first; once `promote`
+ * has called its onCommit the data belongs to the project, and discarding
+ * no longer deletes it.
+ */
+export function stagedProject(
+  client: SqlClient,
+  location: string,
+  promote: (onCommit: () => void, record: PromotedRecord) => Promise<void>,
+  deleteData: () => Promise<unknown>,
+): StagedProject {
+  let closed = false;
+  let committed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await client.close();
+  };
+  return {
+    client,
+    location,
+    get committed() {
+      return committed;
+    },
+    promote: async (record) => {
+      await close();
+      await promote(() => (committed = true), record);
+    },
+    discard: async () => {
+      await close().catch(() => {});
+      if (!committed) await deleteData();
+    },
+  };
+}
+
+/** Runs before a project's store opens: schema checks, pre-migration snapshots (src/backup/migrationGuard.ts). */
+export interface SchemaGuard {
+  beforeOpen(client: SqlClient, project: ProjectRecord, backend: 'embedded' | 'server'): Promise<void>;
+}
+
 export interface ProjectRegistry {
   readonly backend: 'embedded' | 'server';
   list(): Promise<ProjectRecord[]>;
@@ -77,6 +151,10 @@ export interface ProjectRegistry {
   create(name: string, root: string, options?: CreateProjectOptions): Promise<ProjectRecord>;
   recordIndex(name: string, summary: LastIndexSummary): Promise<void>;
   open(name: string): Promise<OpenProject>;
+  /** The project's database without migrating it. */
+  openDatabase(name: string): Promise<RawProject>;
+  /** An empty database for a restore of project `name` (which need not exist yet). */
+  stage(name: string): Promise<StagedProject>;
   /** Deletes the project's index (database or data directory) and its registry entry. */
   remove(name: string): Promise<RemovedProject>;
   /** Registry entries and databases that disagree. */
@@ -123,16 +201,77 @@ export function unknownProjectError(name: string, known: ProjectRecord[]): UserE
   );
 }
 
+/** Written before a restored data directory replaces a project's: from then on the restore is committed and finished by whoever finds it. */
+const PROMOTION_JOURNAL = 'promote.json';
+
+interface PromotionJournal {
+  staged: string;
+  replaced: string;
+  record: ProjectRecord;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
 export class EmbeddedProjectRegistry implements ProjectRegistry {
   readonly backend = 'embedded' as const;
 
   constructor(
     private readonly home: string,
     private readonly cacheDir: string,
+    private readonly guard?: SchemaGuard,
   ) {}
 
   private projectDir(name: string): string {
     return join(this.home, 'projects', validateProjectName(name));
+  }
+
+  private scratchPath(purpose: string): string {
+    return join(this.home, SCRATCH_DIR, scratchEntryName(purpose));
+  }
+
+  /**
+   * Finishes a promotion a crash interrupted (its journal is still there):
+   * the staged data directory goes into place, the record is written, the
+   * replaced one is deleted. Skipped while the project's lock is held by a
+   * live process (that one is promoting right now).
+   */
+  private async recoverPromotion(name: string): Promise<void> {
+    const dir = this.projectDir(name);
+    if (!(await exists(join(dir, PROMOTION_JOURNAL)))) return;
+    let lock: ProjectLock;
+    try {
+      lock = ProjectLock.acquire(join(dir, 'lock'), name);
+    } catch {
+      return;
+    }
+    try {
+      await this.finishPromotion(dir);
+    } finally {
+      lock.release();
+    }
+  }
+
+  private async finishPromotion(dir: string): Promise<void> {
+    const journalPath = join(dir, PROMOTION_JOURNAL);
+    const journal = JSON.parse(await readFile(journalPath, 'utf8')) as PromotionJournal;
+    const pgdata = join(dir, 'pgdata');
+    if (await exists(journal.staged)) {
+      if (await exists(pgdata)) {
+        await mkdir(join(this.home, SCRATCH_DIR), { recursive: true });
+        await rename(pgdata, journal.replaced);
+        crashPoint('restore:old-moved-aside');
+      }
+      await rename(journal.staged, pgdata);
+      crashPoint('restore:new-moved-in');
+    }
+    await this.write(journal.record);
+    await rm(journalPath, { force: true });
+    await rm(journal.replaced, { recursive: true, force: true });
   }
 
   async list(): Promise<ProjectRecord[]> {
@@ -144,6 +283,7 @@ export class EmbeddedProjectRegistry implements ProjectRegistry {
   }
 
   async get(name: string): Promise<ProjectRecord | undefined> {
+    await this.recoverPromotion(name);
     try {
       const record = JSON.parse(await readFile(join(this.projectDir(name), 'project.json'), 'utf8')) as ProjectRecord;
       return { ...record, location: join(this.projectDir(name), 'pgdata'), server: null };
@@ -192,22 +332,29 @@ export class EmbeddedProjectRegistry implements ProjectRegistry {
   }
 
   async open(name: string): Promise<OpenProject> {
+    const raw = await this.openDatabase(name);
+    try {
+      await this.guard?.beforeOpen(raw.client, raw.record, this.backend);
+      return { record: raw.record, store: await ProjectStore.open(raw.client), close: raw.close };
+    } catch (error) {
+      await raw.close();
+      throw error;
+    }
+  }
+
+  async openDatabase(name: string): Promise<RawProject> {
     const record = await this.get(name);
     if (!record) throw unknownProjectError(name, await this.list());
     const dir = this.projectDir(name);
     const lock = ProjectLock.acquire(join(dir, 'lock'), name);
     try {
       const client = await openPgliteDatabase(join(dir, 'pgdata'), this.cacheDir);
-      const store = await ProjectStore.open(client).catch(async (error) => {
-        await client.close();
-        throw error;
-      });
       return {
         record,
-        store,
+        client,
         async close() {
           try {
-            await store.close();
+            await client.close();
           } finally {
             lock.release();
           }
@@ -219,22 +366,102 @@ export class EmbeddedProjectRegistry implements ProjectRegistry {
     }
   }
 
+  async stage(name: string): Promise<StagedProject> {
+    validateProjectName(name);
+    const dir = this.scratchPath(`restore-${name}`);
+    await mkdir(dir, { recursive: true });
+    const staged = join(dir, 'pgdata');
+    let client: SqlClient;
+    try {
+      client = await openPgliteDatabase(staged, this.cacheDir);
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+    return stagedProject(
+      client,
+      staged,
+      async (onCommit, promoted) => {
+        await this.promote(name, staged, promoted, onCommit);
+        await rm(dir, { recursive: true, force: true });
+      },
+      () => rm(dir, { recursive: true, force: true }),
+    );
+  }
+
+  /**
+   * Puts a staged data directory in place of the project's. The journal,
+   * written atomically first, is the commit point: a crash after it is
+   * finished by the next command that looks at the project, a crash before
+   * it leaves the old project as it was (and the staged copy as scratch).
+   */
+  private async promote(name: string, staged: string, promoted: PromotedRecord, onCommit: () => void): Promise<void> {
+    const dir = this.projectDir(name);
+    await mkdir(dir, { recursive: true });
+    const lock = ProjectLock.acquire(join(dir, 'lock'), name);
+    try {
+      const existing = await readFile(join(dir, 'project.json'), 'utf8').then((text) => JSON.parse(text) as ProjectRecord, () => undefined);
+      const now = new Date().toISOString();
+      const record: ProjectRecord = {
+        name,
+        root: promoted.root,
+        createdAt: existing?.createdAt ?? now,
+        updatedAt: now,
+        ...(promoted.lastIndex ? { lastIndex: promoted.lastIndex } : {}),
+      };
+      const journal: PromotionJournal = { staged, replaced: this.scratchPath(`replaced-${name}`), record };
+      const temporary = join(dir, `${PROMOTION_JOURNAL}.tmp-${process.pid}`);
+      await writeFile(temporary, JSON.stringify(journal));
+      crashPoint('restore:before-commit');
+      await rename(temporary, join(dir, PROMOTION_JOURNAL));
+      onCommit();
+      crashPoint('restore:committed');
+      await this.finishPromotion(dir);
+    } finally {
+      lock.release();
+    }
+  }
+
   async remove(name: string): Promise<RemovedProject> {
     const record = await this.get(name);
     if (!record) throw unknownProjectError(name, await this.list());
     const dir = this.projectDir(name);
-    // Refused while another process has the project open; ours goes with the folder.
+    // Refused while another process has the project open.
     const lock = ProjectLock.acquire(join(dir, 'lock'), name);
+    // One rename takes the whole project away; deleting it is then scratch
+    // work, finished by drop-orphans if a crash interrupts it.
+    const removing = this.scratchPath(`removed-${name}`);
     try {
-      await rm(dir, { recursive: true, force: true });
+      await mkdir(join(this.home, SCRATCH_DIR), { recursive: true });
+      await rename(dir, removing);
     } finally {
       lock.release();
     }
+    crashPoint('remove:moved-aside');
+    await rm(removing, { recursive: true, force: true });
     return { project: name, location: dir, server: null };
+  }
+
+  /** Scratch directories whose process is gone: a crash's leftovers. */
+  private async abandonedScratch(): Promise<OrphanDatabase[]> {
+    const root = join(this.home, SCRATCH_DIR);
+    const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+    const orphans: OrphanDatabase[] = [];
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const owner = parseScratchEntry(entry.name);
+      if (owner && processIsAlive(owner.pid)) continue;
+      const project = owner && /^(restore|replaced|removed)-(.+)$/.exec(owner.purpose);
+      orphans.push({ location: join(root, entry.name), server: null, createdFor: project ? project[2] : null, scratch: owner?.purpose ?? entry.name });
+    }
+    return orphans;
   }
 
   async drift(): Promise<DriftReport> {
     const entries = await readdir(join(this.home, 'projects'), { withFileTypes: true }).catch(() => []);
+    // Interrupted restores first: finishing them is what makes the rest agree.
+    for (const entry of entries) {
+      if (entry.isDirectory() && PROJECT_NAME.test(entry.name)) await this.recoverPromotion(entry.name);
+    }
     const missing: MissingDatabase[] = [];
     const orphans: OrphanDatabase[] = [];
     for (const entry of entries.filter((candidate) => candidate.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -251,6 +478,7 @@ export class EmbeddedProjectRegistry implements ProjectRegistry {
       // Never indexed yet (no lastIndex) is not drift: the data directory is made on first open.
       if (!hasData && record.lastIndex) missing.push({ project: record.name, root: record.root, location: join(dir, 'pgdata'), server: null });
     }
+    orphans.push(...(await this.abandonedScratch()));
     return { missing, orphans, unreachable: [] };
   }
 

@@ -6,14 +6,20 @@ import { applyMigrations, appliedSchemaVersion, SCHEMA_VERSION } from './migrati
 import {
   parseProjectDatabaseComment,
   PROJECT_DATABASE_PREFIX,
+  quoteIdentifier,
+  quoteLiteral,
+  SCRATCH_DATABASE_PREFIX,
   projectDatabaseComment,
   projectDatabaseName,
 } from './databaseNames.js';
+import { crashPoint } from './crashPoints.js';
 import { LruLeases } from './lruLeases.js';
+import { ownerIsGone, parseScratchDatabaseComment, scratchDatabaseComment } from './scratch.js';
 import { SqlEmbeddingCache, type EmbeddingCache } from './embeddingCache.js';
 import { openPgDatabase } from './pgDatabase.js';
 import { asConnectionError, errorCode } from './pgErrors.js';
 import {
+  stagedProject,
   unknownProjectError,
   validateProjectName,
   type CreateProjectOptions,
@@ -24,7 +30,11 @@ import {
   type OrphanDatabase,
   type ProjectRecord,
   type ProjectRegistry,
+  type PromotedRecord,
+  type RawProject,
   type RemovedProject,
+  type SchemaGuard,
+  type StagedProject,
 } from './projectRegistry.js';
 import { ProjectStore } from './projectStore.js';
 import { REGISTRY_MIGRATIONS } from './registrySchema.js';
@@ -41,6 +51,8 @@ export interface ServerRegistrySettings {
   maxOpenProjects: number;
   /** Connections per project pool. */
   projectPoolSize: number;
+  /** Checks (and snapshots) a project's schema before its store opens. */
+  schemaGuard?: SchemaGuard;
 }
 
 interface ProjectRow {
@@ -280,6 +292,7 @@ export class ServerProjectRegistry implements ProjectRegistry {
     const serverUrl = this.serverOf(row);
     const client = openPgDatabase({ url: urlWithDatabase(serverUrl, row.database_name), maxConnections: this.settings.projectPoolSize });
     try {
+      await this.settings.schemaGuard?.beforeOpen(client, this.toRecord(row), this.backend);
       return { client, store: await ProjectStore.open(client) };
     } catch (error) {
       await client.close();
@@ -296,14 +309,89 @@ export class ServerProjectRegistry implements ProjectRegistry {
     );
   }
 
+  async openDatabase(name: string): Promise<RawProject> {
+    const row = await this.existingRow(name);
+    const client = openPgDatabase({ url: urlWithDatabase(this.serverOf(row), row.database_name), maxConnections: 2 });
+    try {
+      await client.query('SELECT 1');
+    } catch (error) {
+      await client.close();
+      if (errorCode(error) === '3D000' || errorCode((error as { cause?: unknown }).cause) === '3D000') throw this.missingDatabaseError(row);
+      throw error;
+    }
+    return { record: this.toRecord(row), client, close: () => client.close() };
+  }
+
+  /** A new database on the registry's server, marked as this process's scratch until promoted. */
+  async stage(name: string): Promise<StagedProject> {
+    validateProjectName(name);
+    const registry = await this.registry();
+    const serverUrl = this.settings.databaseUrl;
+    const database = projectDatabaseName(name);
+    await withServer(serverUrl, async (admin) => {
+      const role = await currentRole(admin);
+      await createDatabase(admin, database, scratchDatabaseComment(`restore-${name}`, registry.id)).catch((error: unknown) => {
+        throw asSetupError(error, serverUrl, role, `a staging database for restoring project '${name}'`);
+      });
+    });
+    crashPoint('restore:staged');
+    const client = openPgDatabase({ url: urlWithDatabase(serverUrl, database), maxConnections: 2 });
+    return stagedProject(
+      client,
+      database,
+      (onCommit, promoted) => this.promote(name, database, promoted, onCommit),
+      () => withServer(serverUrl, (admin) => dropDatabase(admin, database)),
+    );
+  }
+
+  /**
+   * Points the project's row at the staged database in one statement (the
+   * commit point), then drops the database it named. A crash before the
+   * switch leaves the old project as it was, after it the old database as an
+   * orphan: either way registry and databases agree, and drop-orphans tidies.
+   */
+  private async promote(name: string, database: string, promoted: PromotedRecord, onCommit: () => void): Promise<void> {
+    const registry = await this.registry();
+    const serverUrl = this.settings.databaseUrl;
+    await withServer(serverUrl, (admin) => admin.exec(`COMMENT ON DATABASE ${quoteIdentifier(database)} IS ${quoteLiteral(projectDatabaseComment(name, registry.id))}`));
+    crashPoint('restore:before-commit');
+    const old = await registry.client.transaction(async (tx) => {
+      const [row] = await tx.query<ProjectRow>('SELECT * FROM projects WHERE name = $1 FOR UPDATE', [name]);
+      const lastIndex = promoted.lastIndex ? JSON.stringify(promoted.lastIndex) : null;
+      if (row) {
+        await tx.query(
+          `UPDATE projects SET database_name = $2, server_url = NULL, root = $3, last_index = $4::jsonb, updated_at = now() WHERE id = $1`,
+          [row.id, database, promoted.root, lastIndex],
+        );
+      } else {
+        await tx.query(`INSERT INTO projects (name, database_name, server_url, root, last_index) VALUES ($1, $2, NULL, $3, $4::jsonb)`, [
+          name,
+          database,
+          promoted.root,
+          lastIndex,
+        ]);
+      }
+      return row;
+    });
+    onCommit();
+    crashPoint('restore:committed');
+    if (!old) return;
+    await this.connections.remove(this.connectionKey(old));
+    await withServer(this.serverOf(old), (admin) => dropDatabase(admin, old.database_name));
+  }
+
   async remove(name: string): Promise<RemovedProject> {
     const row = await this.existingRow(name);
     const serverUrl = this.serverOf(row);
     await this.connections.remove(this.connectionKey(row));
-    // The database goes first: if the server cannot be reached, the row stays and the command can be repeated.
-    await withServer(serverUrl, (admin) => dropDatabase(admin, row.database_name));
+    // The server must be reachable before the row goes, so that the common
+    // failure leaves everything as it was; a crash between the two steps
+    // leaves an orphan database (drop-orphans), never a row without one.
+    await withServer(serverUrl, (admin) => currentRole(admin));
     const { client } = await this.registry();
     await client.query('DELETE FROM projects WHERE id = $1', [row.id]);
+    crashPoint('remove:row-deleted');
+    await withServer(serverUrl, (admin) => dropDatabase(admin, row.database_name));
     return { project: row.name, location: row.database_name, server: redactUrl(serverUrl) };
   }
 
@@ -320,7 +408,11 @@ export class ServerProjectRegistry implements ProjectRegistry {
       const server = redactUrl(serverUrl);
       let databases;
       try {
-        databases = await withServer(serverUrl, (admin) => databasesWithPrefix(admin, PROJECT_DATABASE_PREFIX), DRIFT_CONNECT_TIMEOUT_MS);
+        databases = await withServer(
+          serverUrl,
+          async (admin) => [...(await databasesWithPrefix(admin, PROJECT_DATABASE_PREFIX)), ...(await databasesWithPrefix(admin, SCRATCH_DATABASE_PREFIX))],
+          DRIFT_CONNECT_TIMEOUT_MS,
+        );
       } catch (error) {
         inspection.report.unreachable.push({ server, error: describeError(asConnectionError(error, serverUrl)) });
         continue;
@@ -335,6 +427,19 @@ export class ServerProjectRegistry implements ProjectRegistry {
       const registered = new Set(serverRows.map((row) => row.database_name));
       for (const database of databases) {
         if (registered.has(database.name)) continue;
+        const scratch = parseScratchDatabaseComment(database.comment);
+        if (scratch) {
+          // Ours (by registry id, or by registry database name for doctor's) and abandoned by its process.
+          if (scratch.registry !== registry.id && scratch.registry !== this.settings.registryDatabase) continue;
+          if (!ownerIsGone(scratch.owner)) continue;
+          const project = /^restore-(.+)$/.exec(scratch.purpose);
+          const entry: OrphanDatabase = { location: database.name, server, createdFor: project?.[1] ?? null, scratch: scratch.purpose };
+          inspection.report.orphans.push(entry);
+          inspection.orphans.push({ entry, serverUrl });
+          continue;
+        }
+        // Unmarked scratch databases (older doctors) could be anyone's.
+        if (!database.name.startsWith(PROJECT_DATABASE_PREFIX)) continue;
         const mark = parseProjectDatabaseComment(database.comment);
         // Another registry's project on a shared server: not ours to report.
         if (mark && mark.registryId !== registry.id) continue;
