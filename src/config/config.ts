@@ -10,6 +10,12 @@ import { UserError } from '../errors/userError.js';
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
+/** On/off settings as people write them in an environment variable or a JSON file. */
+const onOff = z.union([
+  z.boolean(),
+  z.enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no'], { message: 'must be 1 or 0 (true/false, on/off)' }).transform((value) => ['1', 'true', 'on', 'yes'].includes(value)),
+]);
+
 const configSchema = z.object({
   home: z.string().min(1),
   cacheDir: z.string().min(1),
@@ -30,6 +36,14 @@ const configSchema = z.object({
   idleTimeoutMs: z.coerce.number().int().min(0).max(24 * 3600 * 1000),
   logLevel: z.enum(LOG_LEVELS),
   logFile: z.string().min(1).optional(),
+  /** Long-lived hosts (serve, the service) watch project roots and apply changes; 0 turns it off everywhere. */
+  watch: onOff,
+  /** Quiet time after the last file event before the changes are applied as one batch. */
+  watchDebounceMs: z.coerce.number().int().min(0).max(60_000),
+  /** Without file events (watching off for the system's watch limit): how often the files are checked by size and mtime. */
+  pollIntervalMs: z.coerce.number().int().min(100).max(24 * 3600 * 1000),
+  /** Config file only: per-project settings, e.g. {"big-monorepo": {"watch": false}}. */
+  projects: z.record(z.string(), z.object({ watch: onOff.optional() }).strict()).default({}),
 });
 
 type BaseConfig = z.infer<typeof configSchema>;
@@ -49,6 +63,10 @@ const ENV_NAMES: Record<keyof BaseConfig, string[]> = {
   idleTimeoutMs: ['CODEBASE_MCP_IDLE_TIMEOUT_MS'],
   logLevel: ['CODEBASE_MCP_LOG_LEVEL'],
   logFile: ['CODEBASE_MCP_LOG_FILE'],
+  watch: ['CODEBASE_MCP_WATCH'],
+  watchDebounceMs: ['CODEBASE_MCP_WATCH_DEBOUNCE_MS'],
+  pollIntervalMs: ['CODEBASE_MCP_POLL_INTERVAL_MS'],
+  projects: [],
 };
 
 function xdgDir(variable: string, fallback: string, env: NodeJS.ProcessEnv): string {
@@ -66,6 +84,10 @@ function defaults(env: NodeJS.ProcessEnv): BaseConfig {
     maxFileBytes: 1024 * 1024,
     idleTimeoutMs: 60_000,
     logLevel: 'info',
+    watch: true,
+    watchDebounceMs: 200,
+    pollIntervalMs: 10_000,
+    projects: {},
   };
 }
 
