@@ -11,10 +11,13 @@ import { UserError } from '../errors/userError.js';
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
 /** On/off settings as people write them in an environment variable or a JSON file. */
-const onOff = z.union([
-  z.boolean(),
-  z.enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no'], { message: 'must be 1 or 0 (true/false, on/off)' }).transform((value) => ['1', 'true', 'on', 'yes'].includes(value)),
-]);
+const onOff = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  if (['1', 'true', 'on', 'yes'].includes(word)) return true;
+  if (['0', 'false', 'off', 'no'].includes(word)) return false;
+  return value;
+}, z.boolean({ message: 'must be 1 or 0 (true/false, on/off)' }));
 
 const configSchema = z.object({
   home: z.string().min(1),
