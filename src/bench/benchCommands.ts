@@ -16,6 +16,7 @@ import type { GeneratedLanguage } from './languageSyntax.js';
 import type { QualityResult } from './qualityResult.js';
 import { DEFAULT_BENCHMARK_SETTINGS, runBenchmark } from './runBenchmark.js';
 import { firstSyntaxProblem } from './syntaxCheck.js';
+import { registerFreshnessBench } from './freshnessBenchmark.js';
 
 function wholeNumber(name: string, min: number) {
   return (value: string) => {
@@ -210,5 +211,7 @@ See docs/benchmarks.md.`,
       if (options.json) printJson(result);
       else console.log(formatQuality(result));
     });
+
+  registerFreshnessBench(bench, progressLine);
 }
 
