@@ -51,6 +51,8 @@ export const watchWithChokidar: WatchFactory = (root, ignores, events) => {
     ignoreInitial: true,
     followSymlinks: false,
     persistent: true,
+    // An unreadable directory is skipped, as the scanner skips it; it must not stop the whole watch.
+    ignorePermissionErrors: true,
   });
   watcher.on('all', (_event, absolutePath) => {
     const relativePath = relativeTo(root, absolutePath);

@@ -49,6 +49,9 @@ export interface ProjectWatcherOptions {
   retryMs?: number;
 }
 
+/** A project that keeps failing (its root gone, say) is retried at least this often. */
+const MAX_RETRY_MS = 60_000;
+
 /** Failures that mean "busy, try again later" rather than "broken". */
 const BUSY_CODES = new Set(['PROJECT_LOCKED', 'INDEX_IN_PROGRESS']);
 
@@ -68,6 +71,8 @@ export class ProjectWatcher {
   private lastSyncAt: string | null = null;
   private closed = false;
   private pausedDetail: string | null = null;
+  /** Batches failed in a row: each retry waits twice as long, up to MAX_RETRY_MS. */
+  private failures = 0;
 
   constructor(
     readonly name: string,
@@ -78,7 +83,7 @@ export class ProjectWatcher {
 
   /** Starts watching, then looks once at every file for what changed while nobody watched. */
   async start(): Promise<void> {
-    await this.openWatcher();
+    await this.openWatcher().catch((error: unknown) => this.failed(error as NodeJS.ErrnoException));
     this.requestFullCheck();
   }
 
@@ -200,12 +205,12 @@ export class ProjectWatcher {
   }
 
   /** Debounce: apply once events have been quiet for debounceMs (or after maxWaitMs of a burst). */
-  private schedule(delay = this.options.debounceMs): void {
+  private schedule(delay = this.options.debounceMs, retrying = false): void {
     if (this.closed) return;
     const now = Date.now();
     if (!this.timer) this.firstPendingAt = now;
     this.clearTimer();
-    const wait = Math.max(0, Math.min(delay, this.firstPendingAt + this.options.maxWaitMs - now));
+    const wait = retrying ? delay : Math.max(0, Math.min(delay, this.firstPendingAt + this.options.maxWaitMs - now));
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.flush();
@@ -228,12 +233,14 @@ export class ProjectWatcher {
       try {
         await this.options.apply(batch, { paused: (detail) => (this.pausedDetail = detail) });
         this.pausedDetail = null;
+        this.failures = 0;
         this.lastSyncAt = new Date().toISOString();
         if (this.state === 'error' && this.watcher) this.setState('watching');
       } catch (error) {
         // Kept for the next try: nothing seen is ever dropped.
         for (const path of paths) this.pending.add(path);
         if (batch === 'all') this.fullCheckPending = true;
+        this.failures++;
         if (isUserError(error) && BUSY_CODES.has(error.code)) {
           this.pausedDetail = `waiting: ${error.message}`;
         } else {
@@ -248,7 +255,9 @@ export class ProjectWatcher {
     await run;
     this.applying = null;
     if (this.pending.size > 0 || this.fullCheckPending) {
-      this.schedule(this.pausedDetail ? (this.options.retryMs ?? 2000) : this.options.debounceMs);
+      const retry = Math.min(MAX_RETRY_MS, (this.options.retryMs ?? 2000) * 2 ** Math.max(0, this.failures - 1));
+      if (this.failures > 0) this.schedule(retry, true);
+      else this.schedule();
     }
   }
 }
