@@ -31,7 +31,7 @@ import {
 import type { EmbeddingCache } from '../store/embeddingCache.js';
 import { ServerProjectRegistry } from '../store/serverProjectRegistry.js';
 import type { EmbedderInfo, IndexCounts } from '../store/projectStore.js';
-import { IndexJobs, type IndexJob, type JobTrigger } from './indexJobs.js';
+import { IndexJobs, type IndexJob, type IndexWork, type JobTrigger } from './indexJobs.js';
 import { OpenProjects } from './openProjects.js';
 import { DEFAULT_LIMIT, DEFAULT_MAX_TOKENS, type SearchInput } from './requests.js';
 import { createHash } from 'node:crypto';
@@ -238,9 +238,41 @@ export class CodebaseService {
     options: { signal?: AbortSignal; onProgress?: (progress: IndexProgress) => void } = {},
   ): Promise<IndexOutcome> {
     const project = await this.prepareIndex(request);
+    await this.afterShortJobs(project.name);
     this.assertNotIndexing(project.name);
-    const summary = await this.runIndex(project, request.force === true, options.signal, options.onProgress);
-    return { project, summary };
+    // A job like any other, so a watcher's changes wait for it instead of running beside it.
+    const job = await this.runJob(project, 'index', (signal, onProgress) =>
+      this.runIndex(project, request.force === true, options.signal ? AbortSignal.any([signal, options.signal]) : signal, (progress) => {
+        onProgress(progress);
+        options.onProgress?.(progress);
+      }),
+    );
+    return { project, summary: job.summary as IndexSummary };
+  }
+
+  /** Waits out running sync and watcher jobs (they are short); a running index job stays. */
+  private async afterShortJobs(name: string): Promise<void> {
+    for (let running = this.jobs.runningFor(name); running && running.trigger !== 'index'; running = this.jobs.runningFor(name)) {
+      await this.jobs.wait(running.id);
+    }
+  }
+
+  /** Starts `work` as a job and waits for it; throws what it failed with (PROJECT_LOCKED, a cancel, …). */
+  private async runJob(project: ProjectRecord, trigger: JobTrigger, work: IndexWork): Promise<IndexJob> {
+    let failure: unknown = null;
+    const { job } = this.jobs.start(
+      project.name,
+      project.root,
+      (signal, onProgress) =>
+        work(signal, onProgress).catch((error: unknown) => {
+          failure = error;
+          throw error;
+        }),
+      trigger,
+    );
+    await this.jobs.wait(job.id);
+    if (failure) throw failure;
+    return job;
   }
 
   private assertNotIndexing(name: string): void {
@@ -257,6 +289,8 @@ export class CodebaseService {
   /** Indexes in the background (MCP): returns at once with the job. */
   async startIndexJob(request: IndexRequest): Promise<{ job: IndexJob; alreadyRunning: boolean }> {
     const project = await this.prepareIndex(request);
+    // A watcher's or a sync's job is short: the index request runs after it rather than being answered by it.
+    await this.afterShortJobs(project.name);
     return this.jobs.start(project.name, project.root, (signal, onProgress) =>
       this.runIndex(project, request.force === true, signal, onProgress),
     );
@@ -393,23 +427,12 @@ export class CodebaseService {
       context?.paused(`waiting for indexing job ${running.id} to finish`);
       await this.jobs.wait(running.id);
     }
-    let failure: unknown = null;
-    const { job } = this.jobs.start(
-      project.name,
-      project.root,
-      (signal, onProgress) =>
-        this.runIndexWork(project, trigger, async (store, embedder, embeddingCache) => {
-          const targets = paths ?? (await filesChangedSinceIndexed(store, project.root, { maxFileBytes: this.config.maxFileBytes }));
-          return indexPaths(store, project.root, embedder, targets, { signal, onProgress, maxFileBytes: this.config.maxFileBytes, embeddingCache });
-        }).catch((error: unknown) => {
-          failure = error;
-          throw error;
-        }),
-      trigger,
+    return this.runJob(project, trigger, (signal, onProgress) =>
+      this.runIndexWork(project, trigger, async (store, embedder, embeddingCache) => {
+        const targets = paths ?? (await filesChangedSinceIndexed(store, project.root, { maxFileBytes: this.config.maxFileBytes }));
+        return indexPaths(store, project.root, embedder, targets, { signal, onProgress, maxFileBytes: this.config.maxFileBytes, embeddingCache });
+      }),
     );
-    await this.jobs.wait(job.id);
-    if (failure) throw failure;
-    return job;
   }
 
   /** The watcher's batch: a job when something differs; a full check that finds nothing runs none. */
@@ -419,6 +442,12 @@ export class CodebaseService {
         ? await this.projects.use(project.name, (open) => filesChangedSinceIndexed(open.store, project.root, { maxFileBytes: this.config.maxFileBytes }))
         : batch;
     if (paths.length > 0) await this.runChangeJob(project, paths, 'watch', context);
+  }
+
+  /** Every registered project's watcher state (what `service status` lists as watched). */
+  async watcherStatuses(): Promise<{ project: string; root: string; watcher: WatcherStatus }[]> {
+    const projects = await this.registry.list();
+    return projects.map((project) => ({ project: project.name, root: project.root, watcher: this.watchers.status(project.name) }));
   }
 
   /** Long-lived hosts: watch every project that has been indexed. */

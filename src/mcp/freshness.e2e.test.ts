@@ -30,7 +30,9 @@ async function startServer(home: string, env: Record<string, string>) {
   const client = new Client({ name: 'codebase-mcp-freshness-e2e', version: '1.0.0' });
   await client.connect(transport);
   clients.push(client);
-  const call = async (name: string, args: Record<string, unknown> = {}) => (await client.callTool({ name, arguments: args })) as ToolResult;
+  // Indexing with wait_seconds can outlast the SDK's default 60 s on a busy machine.
+  const call = async (name: string, args: Record<string, unknown> = {}) =>
+    (await client.callTool({ name, arguments: args }, undefined, { timeout: 300_000 })) as ToolResult;
   return { client, call };
 }
 

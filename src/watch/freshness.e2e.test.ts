@@ -120,6 +120,10 @@ for (const backend of backends) {
     test('the project is watched, and ignored directories are not', async () => {
       const status = await service.status(project, []);
       assert.equal(status.watcher.state, 'watching', JSON.stringify(status.watcher));
+      assert.deepEqual(
+        (await service.watcherStatuses()).map((entry) => [entry.project, entry.root, entry.watcher.state]),
+        [[project, repo, 'watching']],
+      );
       const watched = service.watchers.get(project)!.watchedDirectories();
       assert.ok(watched.includes('services/auth'), `source directories are watched (${watched.join(', ')})`);
       for (const ignored of ['.git', 'node_modules', 'node_modules/leftpad', 'dist', 'build', 'generated', 'tmp-output']) {
