@@ -17,6 +17,7 @@ import type { QualityResult } from './qualityResult.js';
 import { DEFAULT_BENCHMARK_SETTINGS, runBenchmark } from './runBenchmark.js';
 import { firstSyntaxProblem } from './syntaxCheck.js';
 import { registerFreshnessBench } from './freshnessBenchmark.js';
+import { DEFAULT_LOAD_QUERIES, formatLoadResult, LOAD_LIMITS, runLoadBenchmark } from './loadBench.js';
 
 function wholeNumber(name: string, min: number) {
   return (value: string) => {
@@ -210,6 +211,36 @@ See docs/benchmarks.md.`,
       if (options.out) await writeFile(resolve(options.out), `${JSON.stringify(result, null, 2)}\n`);
       if (options.json) printJson(result);
       else console.log(formatQuality(result));
+    });
+
+  bench
+    .command('load')
+    .description('Concurrent MCP clients over Streamable HTTP (loopback only) searching one project while index jobs run on another: errors, p50/p95, server memory')
+    .requiredOption('-r, --repo <dir>', 'repository to search (indexed into --home, or a temporary home)')
+    .option('--clients <n>', `concurrent MCP clients (1-${LOAD_LIMITS.maxClients})`, wholeNumber('--clients', 1), 50)
+    .option('--seconds <n>', `how long the load lasts (1-${LOAD_LIMITS.maxSeconds})`, wholeNumber('--seconds', 1), 60)
+    .option('--interval-ms <n>', 'each client starts a search at most this often, like an assistant between tool calls (0: back to back, measuring capacity)', wholeNumber('--interval-ms', 0), 1000)
+    .option('--no-index-load', 'no index jobs alongside the searches')
+    .option('-q, --queries <file>', 'JSON array of {"query", "file"} to cycle through (default: a built-in list of general questions)')
+    .option('--home <dir>', 'reuse this data home (and its index of --repo) instead of a temporary one')
+    .option('-o, --out <file>', 'also write the result JSON here')
+    .option('--json', 'print the result JSON instead of the summary')
+    .action(async (options) => {
+      const queries = options.queries ? (await loadLabelledQueries(options.queries)).map((entry) => entry.query) : DEFAULT_LOAD_QUERIES;
+      const result = await runLoadBenchmark({
+        repo: resolve(options.repo),
+        clients: options.clients,
+        seconds: options.seconds,
+        queries,
+        intervalMs: options.intervalMs,
+        indexLoad: options.indexLoad,
+        home: options.home ? resolve(options.home) : undefined,
+        onProgress: progressLine(options.json),
+      });
+      if (options.out) await writeFile(resolve(options.out), `${JSON.stringify(result, null, 2)}\n`);
+      if (options.json) printJson(result);
+      else console.log(formatLoadResult(result));
+      if (result.errors > 0) process.exitCode = 1;
     });
 
   registerFreshnessBench(bench, progressLine);

@@ -15,6 +15,8 @@ import { describeError, isUserError, UserError } from '../errors/userError.js';
 import { IndexCancelledError } from '../indexer/indexRepository.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createMcpServer } from '../mcp/mcpServer.js';
+import { serveHttp } from '../http/serveHttp.js';
+import { searchRemote } from '../http/remoteSearch.js';
 import { SEARCH_MODES } from '../search/hybridSearcher.js';
 import type { DriftReport, ProjectRecord } from '../store/projectRegistry.js';
 import { redactUrl } from '../store/serverUrl.js';
@@ -137,11 +139,23 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
   program
     .command('serve')
     .description('Run the MCP server on stdio (stdout carries only MCP protocol; logs go to stderr)')
-    .action(async () => {
+    .option('--http <[host:]port>', 'serve MCP over Streamable HTTP at /mcp (plus the web page, /healthz, /readyz, /metrics) instead of stdio; 127.0.0.1 unless a host is named')
+    .action(async (options: { http?: string }) => {
       const config = loadConfig();
       const logger = createLogger(config.logLevel, config.logFile);
       // A long-lived host: it watches the indexed projects and keeps them fresh.
       const service = openService(config, logger, undefined, true);
+      if (options.http) {
+        const running = await serveHttp(service, { address: options.http, home: config.home, logger });
+        const stop = async () => {
+          await running.close().catch((error) => logger.error(`shutdown: ${describeError(error)}`));
+          await service.close().catch((error) => logger.error(`shutdown: ${describeError(error)}`));
+          process.exit(0);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        return;
+      }
       const server = createMcpServer(service, logger);
       let closing = false;
       const shutdown = async () => {
@@ -225,6 +239,7 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
     .option('-C, --context <n>', 'lines of context around each result', integer('--context'))
     .option('--full', 'show whole snippets (default: first 12 lines)')
     .option('--json', 'print results as JSON')
+    .option('--remote <url>', 'ask a codebase-mcp HTTP server (serve --http) instead of the local index; token from CODEBASE_MCP_HTTP_TOKEN')
     .action(async (query: string, options) => {
       const input = parseInput(searchRequestSchema, {
         query,
@@ -237,15 +252,13 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
         max_tokens: options.maxTokens,
         context_lines: options.context,
       });
-      await withService(async (service) => {
-        const outcome = await service.search(input, [process.cwd()]);
-        const content = searchContent(outcome);
-        if (options.json) printJson(content);
-        else {
-          for (const notice of content.notices) process.stderr.write(`note: ${notice}\n`);
-          console.log(formatSearchHuman(content, options.full === true));
-        }
-      });
+      const print = (content: ReturnType<typeof searchContent>) => {
+        if (options.json) return printJson(content);
+        for (const notice of content.notices) process.stderr.write(`note: ${notice}\n`);
+        console.log(formatSearchHuman(content, options.full === true));
+      };
+      if (options.remote) return print(await searchRemote(options.remote, input, process.env.CODEBASE_MCP_HTTP_TOKEN));
+      await withService(async (service) => print(searchContent(await service.search(input, [process.cwd()]))));
     });
 
   program

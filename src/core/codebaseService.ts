@@ -466,6 +466,23 @@ export class CodebaseService {
     return projects.map((project) => ({ ...project, indexing: this.jobs.runningFor(project.name) !== undefined }));
   }
 
+  /** Files and chunks per language of a project's index. */
+  async languageCounts(name: string): Promise<{ language: string; files: number; chunks: number }[]> {
+    return this.projects.use(validateProjectName(name), (open) => open.store.languageCounts());
+  }
+
+  /** For /readyz: the registry answers and the embedder is loaded; throws what is not ready. */
+  async checkReady(): Promise<{ projects: number; embedder: string }> {
+    const projects = await this.registry.list();
+    const embedder = await this.embedder();
+    return { projects: projects.length, embedder: embedder.id };
+  }
+
+  /** Project stores open now, and the most kept open (server mode). */
+  storeUsage(): { open: number; limit: number | null } {
+    return { open: this.projects.size, limit: this.registry.backend === 'server' ? this.config.maxOpenProjects : null };
+  }
+
   /** Registry entries whose database is missing, and project databases no entry names. */
   async projectDrift(): Promise<DriftReport> {
     return this.registry.drift();

@@ -93,6 +93,11 @@ export class IndexJobs {
     return this.entries.get(id)?.done;
   }
 
+  /** Every job of this process, oldest first. */
+  list(): IndexJob[] {
+    return [...this.entries.values()].map((entry) => entry.job);
+  }
+
   runningFor(project: string): IndexJob | undefined {
     return [...this.entries.values()].find((entry) => entry.job.project === project && entry.job.state === 'running')?.job;
   }

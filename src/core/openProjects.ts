@@ -19,6 +19,11 @@ export class OpenProjects {
     private readonly idleTimeoutMs: number,
   ) {}
 
+  /** Projects open (or opening) now. */
+  get size(): number {
+    return this.handles.size;
+  }
+
   async use<T>(name: string, work: (project: OpenProject) => Promise<T>): Promise<T> {
     let handle = this.handles.get(name);
     if (!handle) {

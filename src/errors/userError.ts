@@ -15,7 +15,9 @@ export type UserErrorCode =
   | 'INDEX_IN_PROGRESS'
   | 'DATABASE_UNAVAILABLE'
   | 'EMBEDDER_UNAVAILABLE'
-  | 'CONFIG_INVALID';
+  | 'CONFIG_INVALID'
+  | 'ROOT_NOT_ALLOWED'
+  | 'REMOTE_FAILED';
 
 export class UserError extends Error {
   readonly code: UserErrorCode;

@@ -48,7 +48,10 @@ function jobText(job: IndexJob): string {
   }
 }
 
-export function createMcpServer(service: CodebaseService, logger: Logger): McpServer {
+/** What the tools need of the core API; CodebaseService has it all. */
+export type McpToolApi = Pick<CodebaseService, 'startIndexJob' | 'jobs' | 'job' | 'status' | 'search' | 'listProjects' | 'cancelJob' | 'syncIndex'>;
+
+export function createMcpServer(service: McpToolApi, logger: Logger): McpServer {
   const server = new McpServer(
     { name: 'codebase-mcp', version: VERSION },
     {

@@ -406,6 +406,13 @@ export class ProjectStore {
     return { ...this.countsCache };
   }
 
+  /** Files and chunks per language, most files first (the web page's chart). */
+  async languageCounts(): Promise<{ language: string; files: number; chunks: number }[]> {
+    return this.client.query<{ language: string; files: number; chunks: number }>(
+      'SELECT language, count(*)::int AS files, coalesce(sum(chunk_count), 0)::int AS chunks FROM files GROUP BY language ORDER BY files DESC, language',
+    );
+  }
+
   /** Cached per write: search reads file paths and counts on every query. */
   private invalidateCaches(): void {
     this.filePathsCache = null;
