@@ -190,7 +190,7 @@ describe('MCP over Streamable HTTP', () => {
     assert.equal(response.status, 413);
     assert.match(response.body, /over 65536 bytes/);
     const { tools } = await client.listTools();
-    assert.equal(tools.length, 5);
+    assert.equal(tools.length, 6);
   });
 
   test('search --remote prints what the tool answers, as JSON and for people', async () => {
