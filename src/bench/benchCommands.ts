@@ -16,6 +16,7 @@ import type { GeneratedLanguage } from './languageSyntax.js';
 import type { QualityResult } from './qualityResult.js';
 import { DEFAULT_BENCHMARK_SETTINGS, runBenchmark } from './runBenchmark.js';
 import { firstSyntaxProblem } from './syntaxCheck.js';
+import { registerFreshnessBench } from './freshnessBenchmark.js';
 import { DEFAULT_LOAD_QUERIES, formatLoadResult, LOAD_LIMITS, runLoadBenchmark } from './loadBench.js';
 import { benchSnapshot, formatSnapshotBench } from './benchSnapshot.js';
 
@@ -212,6 +213,7 @@ See docs/benchmarks.md.`,
       if (options.json) printJson(result);
       else console.log(formatQuality(result));
     });
+
   bench
     .command('load')
     .description('Concurrent MCP clients over Streamable HTTP (loopback only) searching one project while index jobs run on another: errors, p50/p95, server memory')
@@ -259,5 +261,7 @@ See docs/benchmarks.md.`,
       if (options.json) printJson(result);
       else console.log(formatSnapshotBench(result));
     });
+
+  registerFreshnessBench(bench, progressLine);
 }
 

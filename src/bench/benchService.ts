@@ -27,7 +27,12 @@ export interface BenchService {
 const KEEP_OPEN_MS = 60 * 60 * 1000;
 
 /** Server mode when `backend` says so, or by default when DATABASE_URL (or CODEBASE_MCP_DATABASE_URL) is set. */
-export async function openBenchService(backend?: BenchBackend, env: NodeJS.ProcessEnv = process.env): Promise<BenchService> {
+export async function openBenchService(
+  backend?: BenchBackend,
+  env: NodeJS.ProcessEnv = process.env,
+  /** `watch`: the service watches the projects it indexes, as a long-lived server does. */
+  serviceOptions: { watch?: boolean } = {},
+): Promise<BenchService> {
   const home = await mkdtemp(join(tmpdir(), 'codebase-mcp-bench-'));
   const environment = { ...env };
   if (backend === 'embedded') {
@@ -40,7 +45,7 @@ export async function openBenchService(backend?: BenchBackend, env: NodeJS.Proce
     await rm(home, { recursive: true, force: true });
     throw new Error('--backend server needs DATABASE_URL (or CODEBASE_MCP_DATABASE_URL) set to a PostgreSQL server with pgvector.');
   }
-  const service = CodebaseService.create(config, () => loadWordVectorEmbedder(), silentLogger, { idleTimeoutMs: KEEP_OPEN_MS });
+  const service = CodebaseService.create(config, () => loadWordVectorEmbedder(), silentLogger, { idleTimeoutMs: KEEP_OPEN_MS, watch: serviceOptions.watch });
   let disposing: Promise<void> | null = null;
   const dispose = () => {
     disposing ??= (async () => {

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { loadConfig, type Config } from '../config/config.js';
 import { CodebaseService } from '../core/codebaseService.js';
 import { parseInput, searchRequestSchema } from '../core/requests.js';
-import { projectsContent, searchContent, statusContent } from '../core/responses.js';
+import { projectsContent, searchContent, statusContent, syncContent, syncText } from '../core/responses.js';
 import type { DoctorReport } from '../doctor/doctorCheck.js';
 import { runDoctor } from '../doctor/runDoctor.js';
 import { createEmbedder } from '../embed/createEmbedder.js';
@@ -39,8 +39,8 @@ function integer(name: string) {
   };
 }
 
-function openService(config: Config, logger: Logger, idleTimeoutMs?: number): CodebaseService {
-  return CodebaseService.create(config, () => createEmbedder(config.embedder, { cacheDir: config.cacheDir }), logger, { idleTimeoutMs });
+function openService(config: Config, logger: Logger, idleTimeoutMs?: number, watch = false): CodebaseService {
+  return CodebaseService.create(config, () => createEmbedder(config.embedder, { cacheDir: config.cacheDir }), logger, { idleTimeoutMs, watch });
 }
 
 /** Runs a command with a service that is always closed (locks released) afterwards. */
@@ -63,7 +63,8 @@ function formatSearchHuman(outcome: ReturnType<typeof searchContent>, full: bool
     const shown = full ? lines : lines.slice(0, 12);
     const body = shown.map((line, offset) => `  ${String(hit.snippet_start_line + offset).padStart(5)} │ ${line}`).join('\n');
     const more = shown.length < lines.length ? `\n        … ${lines.length - shown.length} more lines (--full to show)` : '';
-    return `${index + 1}. ${hit.path}:${hit.start_line}-${hit.end_line}${symbol}  [${hit.language}, score ${hit.score.toFixed(3)}]\n${body}${more}`;
+    const stale = hit.stale ? ', stale: file changed since indexed' : '';
+    return `${index + 1}. ${hit.path}:${hit.start_line}-${hit.end_line}${symbol}  [${hit.language}, score ${hit.score.toFixed(3)}${stale}]\n${body}${more}`;
   });
   const omitted = outcome.omitted_for_budget ? `\n(${outcome.omitted_for_budget} more results left out to stay within --max-tokens)` : '';
   return blocks.join('\n\n') + omitted;
@@ -143,7 +144,8 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
     .action(async (options: { http?: string }) => {
       const config = loadConfig();
       const logger = createLogger(config.logLevel, config.logFile);
-      const service = openService(config, logger);
+      // A long-lived host: it watches the indexed projects and keeps them fresh.
+      const service = openService(config, logger, undefined, true);
       if (options.http) {
         const running = await serveHttp(service, { address: options.http, home: config.home, logger });
         const stop = async () => {
@@ -276,9 +278,24 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
             `files:    ${content.indexed_files}`,
             `chunks:   ${content.indexed_chunks}`,
             `model:    ${content.embedding_model ?? '(not indexed yet)'}`,
-            `indexed:  ${content.last_indexed_at ?? 'never'}`,
+            `indexed:  ${content.indexed_at ?? content.last_indexed_at ?? 'never'}`,
+            `watcher:  ${content.watcher.state}${content.watcher.detail ? ` (${content.watcher.detail})` : ''}`,
+            ...(content.watcher.fix ? [`          fix: ${content.watcher.fix}`] : []),
           ].join('\n'),
         );
+      });
+    });
+
+  program
+    .command('sync')
+    .description('Bring the index up to date with the files now: re-index what changed, remove what was deleted (what a watching server does by itself)')
+    .option('-p, --project <name>', 'project (default: the one containing the current directory)')
+    .option('--json', 'print what changed as JSON')
+    .action(async (options: { project?: string; json?: boolean }) => {
+      await withService(async (service) => {
+        const content = syncContent(await service.syncIndex(options.project, [process.cwd()]));
+        if (options.json) return printJson(content);
+        console.log(syncText(content));
       });
     });
 

@@ -42,3 +42,18 @@ test('a config file that is not JSON is reported with its path', async () => {
   writeFileSync(join(home, 'config.json'), '{ nope');
   assert.throws(() => loadConfig({}, { CODEBASE_MCP_HOME: home }), new RegExp(`Config file ${home}/config.json is not valid`));
 });
+
+test('watching: on by default, CODEBASE_MCP_WATCH=0 turns it off, a project can be turned off in the file, bad values are named', async () => {
+  assert.equal(loadConfig({}, {}).watch, true);
+  assert.equal(loadConfig({}, { CODEBASE_MCP_WATCH: '0' }).watch, false);
+  assert.equal(loadConfig({}, { CODEBASE_MCP_WATCH: 'off' }).watch, false);
+  assert.equal(loadConfig({}, { CODEBASE_MCP_WATCH: '1' }).watch, true);
+  assert.throws(() => loadConfig({}, { CODEBASE_MCP_WATCH: 'sometimes' }), /environment variable CODEBASE_MCP_WATCH = "sometimes": must be 1 or 0/);
+  const home = await temporaryDirectory('config');
+  writeFileSync(join(home, 'config.json'), JSON.stringify({ projects: { monorepo: { watch: false } }, pollIntervalMs: 30000 }));
+  const config = loadConfig({}, { CODEBASE_MCP_HOME: home });
+  assert.deepEqual(config.projects, { monorepo: { watch: false } });
+  assert.equal(config.pollIntervalMs, 30000);
+  writeFileSync(join(home, 'config.json'), JSON.stringify({ projects: { monorepo: { wach: false } } }));
+  assert.throws(() => loadConfig({}, { CODEBASE_MCP_HOME: home }), /"projects" in .*config\.json/);
+});

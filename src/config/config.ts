@@ -10,6 +10,15 @@ import { UserError } from '../errors/userError.js';
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
+/** On/off settings as people write them in an environment variable or a JSON file. */
+const onOff = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  if (['1', 'true', 'on', 'yes'].includes(word)) return true;
+  if (['0', 'false', 'off', 'no'].includes(word)) return false;
+  return value;
+}, z.boolean({ message: 'must be 1 or 0 (true/false, on/off)' }));
+
 const configSchema = z.object({
   home: z.string().min(1),
   cacheDir: z.string().min(1),
@@ -34,6 +43,14 @@ const configSchema = z.object({
   snapshotKeep: z.coerce.number().int().min(0).max(100),
   /** Most megabytes one project's pre-migration snapshots may take together (the newest is always kept). */
   snapshotMaxMb: z.coerce.number().int().min(1).max(10_000_000),
+  /** Long-lived hosts (serve, the service) watch project roots and apply changes; 0 turns it off everywhere. */
+  watch: onOff,
+  /** Quiet time after the last file event before the changes are applied as one batch. */
+  watchDebounceMs: z.coerce.number().int().min(0).max(60_000),
+  /** Without file events (watching off for the system's watch limit): how often the files are checked by size and mtime. */
+  pollIntervalMs: z.coerce.number().int().min(100).max(24 * 3600 * 1000),
+  /** Config file only: per-project settings, e.g. {"big-monorepo": {"watch": false}}. */
+  projects: z.record(z.string(), z.object({ watch: onOff.optional() }).strict()).default({}),
 });
 
 type BaseConfig = z.infer<typeof configSchema>;
@@ -55,6 +72,10 @@ const ENV_NAMES: Record<keyof BaseConfig, string[]> = {
   logFile: ['CODEBASE_MCP_LOG_FILE'],
   snapshotKeep: ['CODEBASE_MCP_SNAPSHOT_KEEP'],
   snapshotMaxMb: ['CODEBASE_MCP_SNAPSHOT_MAX_MB'],
+  watch: ['CODEBASE_MCP_WATCH'],
+  watchDebounceMs: ['CODEBASE_MCP_WATCH_DEBOUNCE_MS'],
+  pollIntervalMs: ['CODEBASE_MCP_POLL_INTERVAL_MS'],
+  projects: [],
 };
 
 function xdgDir(variable: string, fallback: string, env: NodeJS.ProcessEnv): string {
@@ -74,6 +95,10 @@ function defaults(env: NodeJS.ProcessEnv): BaseConfig {
     logLevel: 'info',
     snapshotKeep: 3,
     snapshotMaxMb: 2048,
+    watch: true,
+    watchDebounceMs: 200,
+    pollIntervalMs: 10_000,
+    projects: {},
   };
 }
 

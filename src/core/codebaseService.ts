@@ -4,10 +4,17 @@ import { realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, resolve, sep } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Embedder } from '../embed/embedder.js';
-import { UserError } from '../errors/userError.js';
-import { indexRepository, type IndexProgress, type IndexSummary } from '../indexer/indexRepository.js';
+import { describeError, UserError } from '../errors/userError.js';
+import {
+  filesChangedSinceIndexed,
+  indexPaths,
+  indexRepository,
+  INDEXED_AT_KEY,
+  type IndexProgress,
+  type IndexSummary,
+} from '../indexer/indexRepository.js';
 import type { Logger } from '../logging/logger.js';
-import { searchChunks, type SearchResponse } from '../search/hybridSearcher.js';
+import { searchChunks, type SearchHit, type SearchResponse } from '../search/hybridSearcher.js';
 import {
   EmbeddedProjectRegistry,
   projectNameFromDirectory,
@@ -18,11 +25,13 @@ import {
   type OrphanDatabase,
   type ProjectRecord,
   type ProjectRegistry,
+  type OpenProject,
   type RemovedProject,
 } from '../store/projectRegistry.js';
+import type { EmbeddingCache } from '../store/embeddingCache.js';
 import { ServerProjectRegistry } from '../store/serverProjectRegistry.js';
 import type { EmbedderInfo, IndexCounts } from '../store/projectStore.js';
-import { IndexJobs, type IndexJob } from './indexJobs.js';
+import { IndexJobs, type IndexJob, type IndexWork, type JobTrigger } from './indexJobs.js';
 import { OpenProjects } from './openProjects.js';
 import { DEFAULT_LIMIT, DEFAULT_MAX_TOKENS, type SearchInput } from './requests.js';
 import { createHash } from 'node:crypto';
@@ -36,6 +45,10 @@ export interface ProjectMigration extends MigrationPlan {
   /** The snapshot taken before migrating (migrate without --dry-run). */
   snapshot: string | null;
 }
+import type { WatchFactory } from '../watch/fileWatcher.js';
+import type { ApplyContext, ChangeBatch, WatcherStatus } from '../watch/projectWatcher.js';
+import { ProjectWatchers } from '../watch/projectWatchers.js';
+import { staleFiles } from '../watch/staleResults.js';
 
 export interface IndexRequest {
   path: string;
@@ -57,10 +70,44 @@ export interface ProjectStatus {
   /** Chunks written but without vectors yet (searchable by full text only). */
   embeddingsPending: number;
   job: IndexJob | null;
+  /** Whether this process watches the project's files, and how far behind it is. */
+  watcher: WatcherStatus;
+  /** When the index was last brought up to date with the files (ISO), or null. */
+  indexedAt: string | null;
 }
 
-export interface SearchOutcome extends SearchResponse {
+/** A result, and whether its file changed on disk since it was indexed. */
+export interface FreshSearchHit extends SearchHit {
+  stale: boolean;
+}
+
+export interface SearchOutcome extends Omit<SearchResponse, 'results'> {
   project: string;
+  results: FreshSearchHit[];
+  /** When the index was last brought up to date with the files (ISO), or null. */
+  indexedAt: string | null;
+  /** Changes seen by the watcher and not yet in the index; null when nothing watches the project. */
+  pendingChanges: number | null;
+  watcher: WatcherStatus['state'];
+}
+
+/** What sync_index / `codebase-mcp sync` did. */
+export interface SyncOutcome {
+  project: ProjectRecord;
+  job: IndexJob;
+  summary: IndexSummary;
+}
+
+export interface CodebaseServiceOptions {
+  idleTimeoutMs?: number;
+  /**
+   * Watch indexed projects' files and apply changes as they happen: for
+   * long-lived hosts (serve, the service) only. Default off, so one-shot
+   * commands never start watchers. CODEBASE_MCP_WATCH=0 overrides it.
+   */
+  watch?: boolean;
+  /** Tests: another file watcher than chokidar. */
+  watchFactory?: WatchFactory;
 }
 
 export type EmbedderLoader = () => Promise<Embedder>;
@@ -69,6 +116,7 @@ export class CodebaseService {
   readonly jobs = new IndexJobs();
   private readonly projects: OpenProjects;
   private embedderPromise: Promise<Embedder> | null = null;
+  readonly watchers: ProjectWatchers;
 
   constructor(
     readonly config: Config,
@@ -76,9 +124,18 @@ export class CodebaseService {
     private readonly loadEmbedder: EmbedderLoader,
     private readonly logger: Logger,
     idleTimeoutMs = config.idleTimeoutMs,
+    options: Pick<CodebaseServiceOptions, 'watch' | 'watchFactory'> = {},
     private readonly guard = CodebaseService.migrationGuard(config),
   ) {
     this.projects = new OpenProjects(registry, idleTimeoutMs);
+    this.watchers = new ProjectWatchers({
+      enabled: options.watch === true,
+      config,
+      logger,
+      watchFactory: options.watchFactory,
+      apply: (project, batch, context) => this.applyWatchedChanges(project, batch, context),
+    });
+    if (options.watch) void this.watchIndexedProjects();
   }
 
   /** Pre-migration snapshots under $CODEBASE_MCP_HOME/snapshots/<project>/. */
@@ -87,7 +144,7 @@ export class CodebaseService {
   }
 
   /** Server mode when a database URL is configured, the embedded store otherwise. */
-  static create(config: Config, loadEmbedder: EmbedderLoader, logger: Logger, options: { idleTimeoutMs?: number } = {}): CodebaseService {
+  static create(config: Config, loadEmbedder: EmbedderLoader, logger: Logger, options: CodebaseServiceOptions = {}): CodebaseService {
     const guard = CodebaseService.migrationGuard(config);
     const registry = config.databaseUrl
       ? new ServerProjectRegistry({
@@ -98,7 +155,7 @@ export class CodebaseService {
           schemaGuard: guard,
         })
       : new EmbeddedProjectRegistry(config.home, config.cacheDir, guard);
-    return new CodebaseService(config, registry, loadEmbedder, logger, options.idleTimeoutMs, guard);
+    return new CodebaseService(config, registry, loadEmbedder, logger, options.idleTimeoutMs, options, guard);
   }
 
   get backend(): ProjectRegistry['backend'] {
@@ -154,22 +211,29 @@ export class CodebaseService {
     signal?: AbortSignal,
     onProgress?: (progress: IndexProgress) => void,
   ): Promise<IndexSummary> {
+    return this.runIndexWork(project, 'index', (store, embedder, embeddingCache) =>
+      indexRepository(store, project.root, embedder, {
+        force,
+        signal,
+        onProgress,
+        maxFileBytes: this.config.maxFileBytes,
+        embeddingCache,
+      }),
+    );
+  }
+
+  /** Opens the project under its indexing lock, runs `work`, records the outcome. */
+  private async runIndexWork(
+    project: ProjectRecord,
+    trigger: JobTrigger,
+    work: (store: OpenProject['store'], embedder: Embedder, embeddingCache: EmbeddingCache | null) => Promise<IndexSummary>,
+  ): Promise<IndexSummary> {
     const embedder = await this.embedder();
     const embeddingCache = embedder.costly ? await this.registry.openEmbeddingCache() : null;
     if (embedder.costly && !embeddingCache) this.logger.warn('the shared embedding cache is in use by another process; indexing without it');
     // The lock keeps other processes (server mode) from indexing this project at the same time.
     const summary = await this.projects
-      .use(project.name, (open) =>
-        open.store.withIndexingLock(project.name, () =>
-          indexRepository(open.store, project.root, embedder, {
-            force,
-            signal,
-            onProgress,
-            maxFileBytes: this.config.maxFileBytes,
-            embeddingCache,
-          }),
-        ),
-      )
+      .use(project.name, (open) => open.store.withIndexingLock(project.name, () => work(open.store, embedder, embeddingCache)))
       .finally(() => embeddingCache?.release());
     await this.registry.recordIndex(project.name, {
       finishedAt: new Date().toISOString(),
@@ -177,9 +241,12 @@ export class CodebaseService {
       chunks: summary.totalChunks,
       durationMs: summary.durationMs,
     });
+    const what = trigger === 'index' ? 'indexed' : trigger === 'sync' ? 'synced' : 'applied watched changes to';
     this.logger.info(
-      `indexed ${project.name}: ${summary.filesIndexed} files changed, ${summary.filesUnchanged} unchanged, ${summary.filesDeleted} removed, ${summary.chunksEmbedded} chunks embedded in ${summary.durationMs} ms`,
+      `${what} ${project.name}: ${summary.filesIndexed} files changed, ${summary.filesUnchanged} unchanged, ${summary.filesDeleted} removed, ${summary.chunksEmbedded} chunks embedded in ${summary.durationMs} ms`,
     );
+    // A project is watched from its first finished index on (in hosts that watch).
+    void this.watchers.watch(project).catch((error: unknown) => this.logger.warn(`watching ${project.root} failed: ${describeError(error)}`));
     return summary;
   }
 
@@ -189,9 +256,41 @@ export class CodebaseService {
     options: { signal?: AbortSignal; onProgress?: (progress: IndexProgress) => void } = {},
   ): Promise<IndexOutcome> {
     const project = await this.prepareIndex(request);
+    await this.afterShortJobs(project.name);
     this.assertNotIndexing(project.name);
-    const summary = await this.runIndex(project, request.force === true, options.signal, options.onProgress);
-    return { project, summary };
+    // A job like any other, so a watcher's changes wait for it instead of running beside it.
+    const job = await this.runJob(project, 'index', (signal, onProgress) =>
+      this.runIndex(project, request.force === true, options.signal ? AbortSignal.any([signal, options.signal]) : signal, (progress) => {
+        onProgress(progress);
+        options.onProgress?.(progress);
+      }),
+    );
+    return { project, summary: job.summary as IndexSummary };
+  }
+
+  /** Waits out running sync and watcher jobs (they are short); a running index job stays. */
+  private async afterShortJobs(name: string): Promise<void> {
+    for (let running = this.jobs.runningFor(name); running && running.trigger !== 'index'; running = this.jobs.runningFor(name)) {
+      await this.jobs.wait(running.id);
+    }
+  }
+
+  /** Starts `work` as a job and waits for it; throws what it failed with (PROJECT_LOCKED, a cancel, …). */
+  private async runJob(project: ProjectRecord, trigger: JobTrigger, work: IndexWork): Promise<IndexJob> {
+    let failure: unknown = null;
+    const { job } = this.jobs.start(
+      project.name,
+      project.root,
+      (signal, onProgress) =>
+        work(signal, onProgress).catch((error: unknown) => {
+          failure = error;
+          throw error;
+        }),
+      trigger,
+    );
+    await this.jobs.wait(job.id);
+    if (failure) throw failure;
+    return job;
   }
 
   private assertNotIndexing(name: string): void {
@@ -208,6 +307,8 @@ export class CodebaseService {
   /** Indexes in the background (MCP): returns at once with the job. */
   async startIndexJob(request: IndexRequest): Promise<{ job: IndexJob; alreadyRunning: boolean }> {
     const project = await this.prepareIndex(request);
+    // A watcher's or a sync's job is short: the index request runs after it rather than being answered by it.
+    await this.afterShortJobs(project.name);
     return this.jobs.start(project.name, project.root, (signal, onProgress) =>
       this.runIndex(project, request.force === true, signal, onProgress),
     );
@@ -264,7 +365,7 @@ export class CodebaseService {
         }
         return embedder.embedQuery(text);
       };
-      return searchChunks(open.store, embedQuery, project.root, {
+      const found = await searchChunks(open.store, embedQuery, project.root, {
         query: input.query,
         mode,
         limit: input.limit ?? DEFAULT_LIMIT,
@@ -274,19 +375,108 @@ export class CodebaseService {
         maxTokens: input.max_tokens ?? DEFAULT_MAX_TOKENS,
         contextLines: input.context_lines,
       });
+      const stale = await staleFiles(open.store, project.root, found.results.map((hit) => hit.path));
+      return { ...found, stale, indexedAt: await this.indexedAt(open.store, project) };
     });
-    return { project: project.name, ...response };
+    const { stale, ...found } = response;
+    const watcher = this.watchers.status(project.name);
+    const results = found.results.map((hit) => ({ ...hit, stale: stale.has(hit.path) }));
+    const staleCount = results.filter((hit) => hit.stale).length;
+    if (staleCount > 0) {
+      found.notices.push(
+        `${staleCount} result${staleCount === 1 ? ' comes from a file' : 's come from files'} changed on disk since indexed (stale: true)` +
+          (watcher.state === 'watching' ? ': the watcher is applying the change.' : ': run sync_index (codebase-mcp sync) to bring the index up to date.'),
+      );
+    }
+    return { project: project.name, ...found, results, pendingChanges: watcher.pendingChanges, watcher: watcher.state };
+  }
+
+  /** When the index last caught up with the files: the indexer's own record, else the registry's. */
+  private async indexedAt(store: OpenProject['store'], project: ProjectRecord): Promise<string | null> {
+    return (await store.getMeta<string>(INDEXED_AT_KEY)) ?? project.lastIndex?.finishedAt ?? null;
   }
 
   async status(explicit: string | undefined, directories: string[]): Promise<ProjectStatus> {
     const project = await this.resolveProject(explicit, directories);
     const job = this.jobs.runningFor(project.name) ?? this.jobs.latestFor(project.name) ?? null;
-    const { counts, embedder, embeddingsPending } = await this.projects.use(project.name, async (open) => ({
+    const { counts, embedder, embeddingsPending, indexedAt } = await this.projects.use(project.name, async (open) => ({
       counts: await open.store.counts(),
       embedder: (await open.store.embedder()) ?? null,
       embeddingsPending: (await open.store.chunksAwaitingEmbedding(0)).pending,
+      indexedAt: await this.indexedAt(open.store, project),
     }));
-    return { project, counts, embedder, embeddingsPending, job };
+    return { project, counts, embedder, embeddingsPending, job, watcher: this.watchers.status(project.name), indexedAt };
+  }
+
+  /**
+   * Brings a project's index up to date with its files now (what the watcher
+   * does, on demand): every file is looked at by size and mtime, and only
+   * those that differ are read. Waits for a job already running on the
+   * project, then runs its own; returns what it added, changed and removed.
+   */
+  async syncIndex(explicit: string | undefined, directories: string[]): Promise<SyncOutcome> {
+    const project = await this.resolveProject(explicit, directories);
+    await this.assertIndexed(project);
+    // This sync covers everything the watcher has seen so far.
+    this.watchers.get(project.name)?.clearPending();
+    const job = await this.runChangeJob(project, null, 'sync');
+    return { project, job, summary: job.summary as IndexSummary };
+  }
+
+  private async assertIndexed(project: ProjectRecord): Promise<void> {
+    const indexed = await this.projects.use(project.name, async (open) => (await open.store.embedder()) !== undefined);
+    if (!indexed) {
+      throw new UserError('NOT_INDEXED', `Project '${project.name}' has no index yet.`, `Index it first: codebase-mcp index ${project.root} (MCP: index_repository).`);
+    }
+  }
+
+  /**
+   * One job that applies `paths` (null: whatever differs from the index by
+   * size and mtime) after any job already running on the project. Throws
+   * what the job failed with (a busy project's PROJECT_LOCKED, say).
+   */
+  private async runChangeJob(
+    project: ProjectRecord,
+    paths: string[] | null,
+    trigger: JobTrigger,
+    context?: ApplyContext,
+  ): Promise<IndexJob> {
+    for (let running = this.jobs.runningFor(project.name); running; running = this.jobs.runningFor(project.name)) {
+      context?.paused(`waiting for indexing job ${running.id} to finish`);
+      await this.jobs.wait(running.id);
+    }
+    return this.runJob(project, trigger, (signal, onProgress) =>
+      this.runIndexWork(project, trigger, async (store, embedder, embeddingCache) => {
+        const targets = paths ?? (await filesChangedSinceIndexed(store, project.root, { maxFileBytes: this.config.maxFileBytes }));
+        return indexPaths(store, project.root, embedder, targets, { signal, onProgress, maxFileBytes: this.config.maxFileBytes, embeddingCache });
+      }),
+    );
+  }
+
+  /** The watcher's batch: a job when something differs; a full check that finds nothing runs none. */
+  private async applyWatchedChanges(project: ProjectRecord, batch: ChangeBatch, context: ApplyContext): Promise<void> {
+    const paths =
+      batch === 'all'
+        ? await this.projects.use(project.name, (open) => filesChangedSinceIndexed(open.store, project.root, { maxFileBytes: this.config.maxFileBytes }))
+        : batch;
+    if (paths.length > 0) await this.runChangeJob(project, paths, 'watch', context);
+  }
+
+  /** Every registered project's watcher state (what `service status` lists as watched). */
+  async watcherStatuses(): Promise<{ project: string; root: string; watcher: WatcherStatus }[]> {
+    const projects = await this.registry.list();
+    return projects.map((project) => ({ project: project.name, root: project.root, watcher: this.watchers.status(project.name) }));
+  }
+
+  /** Long-lived hosts: watch every project that has been indexed. */
+  private async watchIndexedProjects(): Promise<void> {
+    try {
+      for (const project of await this.registry.list()) {
+        if (project.lastIndex) await this.watchers.watch(project);
+      }
+    } catch (error) {
+      this.logger.warn(`could not start watching the indexed projects: ${describeError(error)}`);
+    }
   }
 
   async listProjects(): Promise<(ProjectRecord & { indexing: boolean })[]> {
@@ -320,6 +510,7 @@ export class CodebaseService {
   async removeProject(name: string): Promise<RemovedProject> {
     validateProjectName(name);
     this.assertNotIndexing(name);
+    await this.watchers.unwatch(name);
     return this.registry.remove(name);
   }
 
@@ -395,6 +586,7 @@ export class CodebaseService {
   }
 
   async close(): Promise<void> {
+    await this.watchers.closeAll();
     await this.jobs.cancelAll();
     await this.projects.closeAll();
     await this.registry.close();

@@ -5,11 +5,14 @@ import { describeError } from '../errors/userError.js';
 import { IndexCancelledError, type IndexProgress, type IndexSummary } from '../indexer/indexRepository.js';
 
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** What started a job: an index request, a sync request, or the file watcher. */
+export type JobTrigger = 'index' | 'sync' | 'watch';
 
 export interface IndexJob {
   id: string;
   project: string;
   root: string;
+  trigger: JobTrigger;
   state: JobState;
   progress: IndexProgress;
   startedAt: string;
@@ -26,11 +29,14 @@ interface JobEntry {
   done: Promise<IndexJob>;
 }
 
+/** Finished jobs remembered per project (get_indexing_status by job id). */
+const KEEP_FINISHED_JOBS = 50;
+
 export class IndexJobs {
   private readonly entries = new Map<string, JobEntry>();
 
   /** Starts `work` unless the project already has a running job, which is returned instead. */
-  start(project: string, root: string, work: IndexWork): { job: IndexJob; alreadyRunning: boolean } {
+  start(project: string, root: string, work: IndexWork, trigger: JobTrigger = 'index'): { job: IndexJob; alreadyRunning: boolean } {
     const running = this.runningFor(project);
     if (running) return { job: running, alreadyRunning: true };
     const controller = new AbortController();
@@ -38,6 +44,7 @@ export class IndexJobs {
       id: randomUUID(),
       project,
       root,
+      trigger,
       state: 'running',
       progress: { phase: 'scanning', filesTotal: 0, filesDone: 0, filesChanged: 0, chunksWritten: 0, chunksEmbedded: 0, chunksPending: 0 },
       startedAt: new Date().toISOString(),
@@ -60,9 +67,21 @@ export class IndexJobs {
       },
     ).finally(() => {
       job.finishedAt = new Date().toISOString();
+      this.forgetOldJobs(project);
     });
     this.entries.set(job.id, { job, controller, done });
     return { job, alreadyRunning: false };
+  }
+
+  /** A watcher starts a job per change: only the latest finished ones of a project are kept. */
+  private forgetOldJobs(project: string): void {
+    const finished = [...this.entries.values()].filter((entry) => entry.job.project === project && entry.job.state !== 'running');
+    for (const entry of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED_JOBS))) this.entries.delete(entry.job.id);
+  }
+
+  /** Jobs of a project this process still knows, oldest first. */
+  forProject(project: string): IndexJob[] {
+    return [...this.entries.values()].filter((entry) => entry.job.project === project).map((entry) => entry.job);
   }
 
   get(id: string): IndexJob | undefined {

@@ -89,6 +89,7 @@ describe('doctor against a PostgreSQL server', { skip: url ? false : NO_SERVER_R
       'registry database': 'pass',
       'project databases': 'skip',
       'embedder ready': 'pass',
+      'file-watch limit': 'pass',
     });
     const scratch = scratchDatabases(report);
     assert.equal(scratch.length, 3, report.checks.map((entry) => entry.detail).join('\n'));
@@ -133,7 +134,7 @@ describe('doctor against a PostgreSQL server', { skip: url ? false : NO_SERVER_R
     assert.equal(json.stdout.includes('hunter2'), false, 'the password is never printed');
     assert.deepEqual(
       report.checks.filter((entry) => entry.status === 'skip').map((entry) => entry.name),
-      ['PostgreSQL version', 'CREATEDB permission', 'pgvector available', 'scratch project database', 'registry database', 'project databases'],
+      ['PostgreSQL version', 'CREATEDB permission', 'pgvector available', 'scratch project database', 'registry database', 'project databases', 'file-watch limit'],
     );
 
     const human = await doctor(deadUrl, []);
@@ -141,7 +142,7 @@ describe('doctor against a PostgreSQL server', { skip: url ? false : NO_SERVER_R
     assert.equal(human.stderr, '');
     assert.match(human.stdout, /FAIL {2}database reachable +Cannot connect to postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres/);
     assert.match(human.stdout, /\n +fix: Check the URL/);
-    assert.match(human.stdout, /1 of 8 checks failed\.\n$/);
+    assert.match(human.stdout, /1 of 9 checks failed\.\n$/);
   });
 });
 
@@ -157,5 +158,6 @@ test('doctor in embedded mode runs the checks that apply and passes', async () =
     'scratch project': 'pass',
     'project data directories': 'pass',
     'embedder ready': 'pass',
+    'file-watch limit': 'pass',
   });
 });

@@ -88,9 +88,9 @@ describe('MCP over Streamable HTTP', () => {
     assert.ok(server.token.length >= 32);
   });
 
-  test('the same five tools as stdio', async () => {
+  test('the same six tools as stdio', async () => {
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((tool) => tool.name).sort(), ['cancel_indexing', 'get_indexing_status', 'index_repository', 'list_projects', 'search_code']);
+    assert.deepEqual(tools.map((tool) => tool.name).sort(), ['cancel_indexing', 'get_indexing_status', 'index_repository', 'list_projects', 'search_code', 'sync_index']);
   });
 
   test('indexes in the background with progress notifications over SSE, then searches', async () => {
@@ -190,7 +190,7 @@ describe('MCP over Streamable HTTP', () => {
     assert.equal(response.status, 413);
     assert.match(response.body, /over 65536 bytes/);
     const { tools } = await client.listTools();
-    assert.equal(tools.length, 5);
+    assert.equal(tools.length, 6);
   });
 
   test('search --remote prints what the tool answers, as JSON and for people', async () => {

@@ -2,12 +2,12 @@
 // is written in one transaction, so a crash or a cancel leaves every file
 // either as it was or fully replaced; the next run picks up the rest.
 import type { Embedder } from '../embed/embedder.js';
-import { ScanRootError, scanRepository, type SkipReason } from '../scan/scanRepository.js';
+import { ScanRootError, scanPaths, scanRepository, type RepositoryIgnores, type ScanResult, type SkipReason } from '../scan/scanRepository.js';
 import { UserError } from '../errors/userError.js';
 import type { EmbeddingCache } from '../store/embeddingCache.js';
 import type { FileWrite, ProjectStore, StoredFileState } from '../store/projectStore.js';
 import { EMBEDDINGS_PENDING_KEY, toVectorLiteral } from '../store/projectStore.js';
-import { prepareFiles, type PreparedBatch } from './prepareFiles.js';
+import { prepareFiles, unchangedByStat, type PreparedBatch } from './prepareFiles.js';
 import { prepareOnThread } from './preparationThread.js';
 
 export type IndexPhase = 'scanning' | 'removing' | 'indexing' | 'embedding' | 'finalizing' | 'done';
@@ -40,6 +40,14 @@ export interface IndexSummary {
   totalChunks: number;
   durationMs: number;
   errors: { path: string; message: string }[];
+  /** Which files the run added, changed and removed (with `collectChanges`, and always from `indexPaths`). */
+  changes?: FileChanges;
+}
+
+export interface FileChanges {
+  added: string[];
+  changed: string[];
+  deleted: string[];
 }
 
 export interface IndexOptions {
@@ -50,13 +58,20 @@ export interface IndexOptions {
   includeSecrets?: boolean;
   /** Shared across projects; null or absent: embed without it. */
   embeddingCache?: EmbeddingCache | null;
+  /** List the paths added, changed and removed in `summary.changes`. */
+  collectChanges?: boolean;
 }
+
+/** project_meta key: when a run last brought the index up to date with the files (ISO time). */
+export const INDEXED_AT_KEY = 'indexed_at';
 
 /** Files read, chunked and embedded together, then written in one transaction. */
 const FILES_PER_BATCH = 64;
 const EMBED_BATCH = 256;
-/** Above this many changed files the HNSW index is rebuilt once instead of updated row by row. */
+/** Above this many new files the HNSW index is rebuilt once instead of updated row by row. */
 const BULK_LOAD_FILES = 500;
+/** A run of just some paths refreshes planner statistics only when it changed at least this many files. */
+const ANALYZE_AFTER_FILES = 200;
 
 export class IndexCancelledError extends Error {
   constructor() {
@@ -71,8 +86,74 @@ export async function indexRepository(
   embedder: Embedder,
   options: IndexOptions = {},
 ): Promise<IndexSummary> {
-  const started = Date.now();
-  const summary: IndexSummary = {
+  const run = new IndexRun(options);
+  run.report('scanning');
+  await store.prepareForEmbedder({ id: embedder.id, dimensions: embedder.dimensions }, options.force === true);
+  const scan = await scanRepository(root, { maxFileBytes: options.maxFileBytes, includeSecrets: options.includeSecrets }).catch(rootVanished);
+  run.checkCancelled();
+  const stored = await store.fileStates();
+  const present = new Set(scan.files.map((file) => file.relativePath));
+  const gone = [...stored.keys()].filter((path) => !present.has(path));
+  return run.apply(store, embedder, scan, stored, gone);
+}
+
+/**
+ * Brings just `paths` (root-relative files or directories: changed, added or
+ * gone) up to date, without scanning the rest of the repository: what a
+ * watcher saw change. The same rules as a full scan decide what is indexed,
+ * the same one-transaction batches write it (crash-consistent the same way),
+ * and whatever the index holds at or below a path that is now gone, ignored
+ * or unindexable leaves it.
+ */
+export async function indexPaths(
+  store: ProjectStore,
+  root: string,
+  embedder: Embedder,
+  paths: readonly string[],
+  options: IndexOptions & { ignores?: RepositoryIgnores } = {},
+): Promise<IndexSummary> {
+  const run = new IndexRun({ ...options, collectChanges: true });
+  run.report('scanning');
+  await store.prepareForEmbedder({ id: embedder.id, dimensions: embedder.dimensions }, false);
+  const scan = await scanPaths(root, paths, {
+    maxFileBytes: options.maxFileBytes,
+    includeSecrets: options.includeSecrets,
+    ignores: options.ignores,
+  }).catch(rootVanished);
+  run.checkCancelled();
+  const stored = await store.fileStates();
+  const present = new Set(scan.files.map((file) => file.relativePath));
+  const regions = paths.map((path) => path.replace(/\/+$/, ''));
+  const inRegion = (path: string) => regions.some((region) => path === region || path.startsWith(`${region}/`));
+  const gone = [...stored.keys()].filter((path) => inRegion(path) && !present.has(path));
+  return run.apply(store, embedder, scan, stored, gone, { analyze: false });
+}
+
+/**
+ * The files a full index run would look at again: new, gone, or with another
+ * size or modification time than indexed (or one too close to its indexing
+ * to trust). Costs a scan and a read of the file table, no file contents.
+ */
+export async function filesChangedSinceIndexed(
+  store: ProjectStore,
+  root: string,
+  options: Pick<IndexOptions, 'maxFileBytes' | 'includeSecrets'> = {},
+): Promise<string[]> {
+  const scan = await scanRepository(root, options).catch(rootVanished);
+  const stored = await store.fileStates();
+  const present = new Set(scan.files.map((file) => file.relativePath));
+  const changed = scan.files.filter((file) => !unchangedByStat(file, stored.get(file.relativePath))).map((file) => file.relativePath);
+  return [...changed, ...[...stored.keys()].filter((path) => !present.has(path))];
+}
+
+function rootVanished(error: unknown): never {
+  // The root vanished or became unreadable since it was checked: the user's to fix, not a bug.
+  throw error instanceof ScanRootError ? new UserError('PATH_NOT_FOUND', error.message) : error;
+}
+
+/** One run's counters and progress, and the write path every kind of run shares. */
+class IndexRun {
+  readonly summary: IndexSummary = {
     filesScanned: 0,
     filesIndexed: 0,
     filesUnchanged: 0,
@@ -88,7 +169,7 @@ export async function indexRepository(
     durationMs: 0,
     errors: [],
   };
-  const progress: IndexProgress = {
+  private readonly progress: IndexProgress = {
     phase: 'scanning',
     filesTotal: 0,
     filesDone: 0,
@@ -97,101 +178,119 @@ export async function indexRepository(
     chunksEmbedded: 0,
     chunksPending: 0,
   };
-  const report = (phase: IndexPhase) => {
-    progress.phase = phase;
-    options.onProgress?.({ ...progress });
-  };
-  const checkCancelled = () => {
-    if (options.signal?.aborted) throw new IndexCancelledError();
-  };
-  const skip = (reason: SkipReason) => {
-    summary.filesSkipped[reason] = (summary.filesSkipped[reason] ?? 0) + 1;
-  };
+  private readonly started = Date.now();
 
-  report('scanning');
-  await store.prepareForEmbedder({ id: embedder.id, dimensions: embedder.dimensions }, options.force === true);
-  const scan = await scanRepository(root, { maxFileBytes: options.maxFileBytes, includeSecrets: options.includeSecrets }).catch(
-    (error: unknown) => {
-      // The root vanished or became unreadable since it was checked: the user's to fix, not a bug.
-      throw error instanceof ScanRootError ? new UserError('PATH_NOT_FOUND', error.message) : error;
-    },
-  );
-  for (const skipped of scan.skipped) skip(skipped.reason);
-  summary.filesScanned = scan.files.length;
-  progress.filesTotal = scan.files.length;
-  checkCancelled();
-
-  report('removing');
-  const stored = await store.fileStates();
-  const present = new Set(scan.files.map((file) => file.relativePath));
-  const gone = [...stored.keys()].filter((path) => !present.has(path));
-  await store.deleteFiles(gone);
-  summary.filesDeleted = gone.length;
-
-  report('indexing');
-  // Searches meanwhile say their meaning-based results are partial.
-  if (embedder.costly) await store.setMeta(EMBEDDINGS_PENDING_KEY, -1);
-  const bulkLoad = options.force === true || scan.files.length - stored.size > BULK_LOAD_FILES;
-  if (bulkLoad) await store.dropVectorIndex();
-  const unreadable: string[] = [];
-  const prepareOptions = { force: options.force === true, includeSecrets: options.includeSecrets === true };
-  // More than one batch: files are prepared on a worker thread, one batch ahead of the writes.
-  const onThread = scan.files.length > FILES_PER_BATCH;
-  const prepare = (start: number): Promise<PreparedBatch> => {
-    const batch = scan.files.slice(start, start + FILES_PER_BATCH);
-    const known = new Map<string, StoredFileState>();
-    for (const file of batch) {
-      const state = stored.get(file.relativePath);
-      if (state) known.set(file.relativePath, state);
-    }
-    const preparing = onThread ? prepareOnThread(batch, known, prepareOptions) : prepareFiles(batch, known, prepareOptions);
-    preparing.catch(() => {}); // awaited below, unless a cancel ends the run first
-    return preparing;
-  };
-  let next = scan.files.length > 0 ? prepare(0) : null;
-  for (let start = 0; next; start += FILES_PER_BATCH) {
-    checkCancelled();
-    const prepared = await next;
-    next = start + FILES_PER_BATCH < scan.files.length ? prepare(start + FILES_PER_BATCH) : null;
-    summary.filesUnchanged += prepared.unchanged;
-    summary.errors.push(...prepared.errors);
-    for (const skipped of prepared.skipped) {
-      skip(skipped.reason);
-      unreadable.push(skipped.path);
-    }
-    await store.updateModificationTimes(new Map(prepared.touched));
-    await embedBatch(prepared.files, store, embedder, options, summary);
-    checkCancelled();
-    await store.writeFiles(prepared.files);
-    for (const file of prepared.files) summary.chunksWritten += file.chunks.length;
-    summary.filesIndexed += prepared.files.length;
-    progress.filesDone = Math.min(scan.files.length, start + FILES_PER_BATCH);
-    progress.filesChanged = summary.filesIndexed;
-    progress.chunksWritten = summary.chunksWritten;
-    progress.chunksEmbedded = summary.chunksEmbedded;
-    report('indexing');
+  constructor(private readonly options: IndexOptions) {
+    if (options.collectChanges) this.summary.changes = { added: [], changed: [], deleted: [] };
   }
-  // A file that became binary, minified or a secret since the last run leaves the index.
-  await store.deleteFiles(unreadable.filter((path) => stored.has(path)));
-  summary.filesDeleted += unreadable.filter((path) => stored.has(path)).length;
 
-  report('embedding');
-  await backfillEmbeddings(store, embedder, options, summary, async (pending) => {
-    await store.setMeta(EMBEDDINGS_PENDING_KEY, pending);
-    progress.chunksPending = pending;
-    progress.chunksEmbedded = summary.chunksEmbedded;
-    report('embedding');
-  });
+  report(phase: IndexPhase): void {
+    this.progress.phase = phase;
+    this.options.onProgress?.({ ...this.progress });
+  }
 
-  report('finalizing');
-  await store.ensureVectorIndex();
-  if (summary.filesIndexed > 0 || summary.filesDeleted > 0) await store.analyze();
-  const counts = await store.counts();
-  summary.totalFiles = counts.files;
-  summary.totalChunks = counts.chunks;
-  summary.durationMs = Date.now() - started;
-  report('done');
-  return summary;
+  checkCancelled(): void {
+    if (this.options.signal?.aborted) throw new IndexCancelledError();
+  }
+
+  private skip(reason: SkipReason): void {
+    this.summary.filesSkipped[reason] = (this.summary.filesSkipped[reason] ?? 0) + 1;
+  }
+
+  private async remove(store: ProjectStore, paths: string[]): Promise<void> {
+    await store.deleteFiles(paths);
+    this.summary.filesDeleted += paths.length;
+    this.summary.changes?.deleted.push(...paths);
+  }
+
+  /** Removes `gone`, then prepares, embeds and writes `scan.files` batch by batch, then embeds what is left and finalises. */
+  async apply(
+    store: ProjectStore,
+    embedder: Embedder,
+    scan: ScanResult,
+    stored: Map<string, StoredFileState>,
+    gone: string[],
+    { analyze = true }: { analyze?: boolean } = {},
+  ): Promise<IndexSummary> {
+    const { options, summary, progress } = this;
+    for (const skipped of scan.skipped) this.skip(skipped.reason);
+    summary.filesScanned = scan.files.length;
+    progress.filesTotal = scan.files.length;
+
+    this.report('removing');
+    await this.remove(store, gone);
+
+    this.report('indexing');
+    // Searches meanwhile say their meaning-based results are partial.
+    if (embedder.costly) await store.setMeta(EMBEDDINGS_PENDING_KEY, -1);
+    const newFiles = scan.files.filter((file) => !stored.has(file.relativePath)).length;
+    const bulkLoad = options.force === true || newFiles > BULK_LOAD_FILES;
+    if (bulkLoad) await store.dropVectorIndex();
+    const unreadable: string[] = [];
+    const prepareOptions = { force: options.force === true, includeSecrets: options.includeSecrets === true };
+    // More than one batch: files are prepared on a worker thread, one batch ahead of the writes.
+    const onThread = scan.files.length > FILES_PER_BATCH;
+    const prepare = (start: number): Promise<PreparedBatch> => {
+      const batch = scan.files.slice(start, start + FILES_PER_BATCH);
+      const known = new Map<string, StoredFileState>();
+      for (const file of batch) {
+        const state = stored.get(file.relativePath);
+        if (state) known.set(file.relativePath, state);
+      }
+      const preparing = onThread ? prepareOnThread(batch, known, prepareOptions) : prepareFiles(batch, known, prepareOptions);
+      preparing.catch(() => {}); // awaited below, unless a cancel ends the run first
+      return preparing;
+    };
+    let next = scan.files.length > 0 ? prepare(0) : null;
+    for (let start = 0; next; start += FILES_PER_BATCH) {
+      this.checkCancelled();
+      const prepared = await next;
+      next = start + FILES_PER_BATCH < scan.files.length ? prepare(start + FILES_PER_BATCH) : null;
+      summary.filesUnchanged += prepared.unchanged;
+      summary.errors.push(...prepared.errors);
+      for (const skipped of prepared.skipped) {
+        this.skip(skipped.reason);
+        unreadable.push(skipped.path);
+      }
+      await store.updateModificationTimes(new Map(prepared.touched));
+      await embedBatch(prepared.files, store, embedder, options, summary);
+      this.checkCancelled();
+      await store.writeFiles(prepared.files);
+      for (const file of prepared.files) {
+        summary.chunksWritten += file.chunks.length;
+        (stored.has(file.path) ? summary.changes?.changed : summary.changes?.added)?.push(file.path);
+      }
+      summary.filesIndexed += prepared.files.length;
+      progress.filesDone = Math.min(scan.files.length, start + FILES_PER_BATCH);
+      progress.filesChanged = summary.filesIndexed;
+      progress.chunksWritten = summary.chunksWritten;
+      progress.chunksEmbedded = summary.chunksEmbedded;
+      this.report('indexing');
+    }
+    // A file that became binary, minified or a secret since the last run leaves the index.
+    await this.remove(store, unreadable.filter((path) => stored.has(path)));
+
+    this.report('embedding');
+    await backfillEmbeddings(store, embedder, options, summary, async (pending) => {
+      await store.setMeta(EMBEDDINGS_PENDING_KEY, pending);
+      progress.chunksPending = pending;
+      progress.chunksEmbedded = summary.chunksEmbedded;
+      this.report('embedding');
+    });
+
+    this.report('finalizing');
+    await store.ensureVectorIndex();
+    // A few files changed barely move the planner's statistics; a big change (a branch switch) does.
+    const changedFiles = summary.filesIndexed + summary.filesDeleted;
+    if (changedFiles > 0 && (analyze || bulkLoad || changedFiles > ANALYZE_AFTER_FILES)) await store.analyze();
+    await store.setMeta(INDEXED_AT_KEY, new Date().toISOString());
+    const counts = await store.counts();
+    summary.totalFiles = counts.files;
+    summary.totalChunks = counts.chunks;
+    summary.durationMs = Date.now() - this.started;
+    this.report('done');
+    return summary;
+  }
 }
 
 /**

@@ -34,7 +34,7 @@ function contentHash(text: string): string {
 const RACY_MTIME_MS = 2000;
 
 /** Same size and modification time as when it was indexed: unchanged, without reading it. */
-function unchangedByStat(file: ScannedFile, stored: StoredFileState | undefined): boolean {
+export function unchangedByStat(file: ScannedFile, stored: StoredFileState | undefined): boolean {
   return (
     stored !== undefined &&
     stored.mtimeMs !== null &&

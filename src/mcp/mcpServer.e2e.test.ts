@@ -62,7 +62,7 @@ after(async () => {
   await removeTemporaryDirectories();
 });
 
-test('the server lists exactly the five tools, each with input and output schemas', async () => {
+test('the server lists exactly the six tools, each with input and output schemas', async () => {
   const { tools } = await client.listTools();
   assert.deepEqual(tools.map((tool) => tool.name).sort(), [
     'cancel_indexing',
@@ -70,6 +70,7 @@ test('the server lists exactly the five tools, each with input and output schema
     'index_repository',
     'list_projects',
     'search_code',
+    'sync_index',
   ]);
   for (const tool of tools) {
     assert.equal(tool.inputSchema.type, 'object');

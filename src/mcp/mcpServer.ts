@@ -1,4 +1,4 @@
-// MCP adapter: five tools over the core API. Errors a user can act on come
+// MCP adapter: six tools over the core API. Errors a user can act on come
 // back as isError results; stdout belongs to the protocol alone.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -20,6 +20,9 @@ import {
   searchOutput,
   searchText,
   statusContent,
+  syncContent,
+  syncOutput,
+  syncText,
 } from '../core/responses.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -46,7 +49,7 @@ function jobText(job: IndexJob): string {
 }
 
 /** What the tools need of the core API; CodebaseService has it all. */
-export type McpToolApi = Pick<CodebaseService, 'startIndexJob' | 'jobs' | 'job' | 'status' | 'search' | 'listProjects' | 'cancelJob'>;
+export type McpToolApi = Pick<CodebaseService, 'startIndexJob' | 'jobs' | 'job' | 'status' | 'search' | 'listProjects' | 'cancelJob' | 'syncIndex'>;
 
 export function createMcpServer(service: McpToolApi, logger: Logger): McpServer {
   const server = new McpServer(
@@ -157,9 +160,12 @@ export function createMcpServer(service: McpToolApi, logger: Logger): McpServer 
       const status = await service.status(projectArg, await workspaceDirectories());
       if (args.job_id) status.job = service.job(args.job_id);
       const content = statusContent(status);
-      const text = status.job
-        ? jobText(status.job)
-        : `Project '${content.project}': ${content.indexed_files} files, ${content.indexed_chunks} chunks indexed; no indexing job in this server session.`;
+      const watcher = `Watcher: ${content.watcher.state}${content.watcher.detail ? ` (${content.watcher.detail})` : ''}${content.watcher.fix ? `; fix: ${content.watcher.fix}` : ''}.`;
+      const text = `${
+        status.job
+          ? jobText(status.job)
+          : `Project '${content.project}': ${content.indexed_files} files, ${content.indexed_chunks} chunks indexed; no indexing job in this server session.`
+      } ${watcher}`;
       return result(content, text);
     }),
   );
@@ -219,6 +225,23 @@ export function createMcpServer(service: McpToolApi, logger: Logger): McpServer 
     }),
   );
 
+  server.registerTool(
+    'sync_index',
+    {
+      title: 'Sync the index with the files',
+      description:
+        'Bring a project\'s index up to date with its files now (what the file watcher does by itself in a long-lived server): ' +
+        'files that differ from the index by size or modification time are re-indexed, deleted ones removed. Returns the files added, changed and deleted. ' +
+        'Use it when search results say stale: true, or when watching is off.',
+      inputSchema: { project: projectName.optional() },
+      outputSchema: syncOutput,
+      annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    guarded('sync_index', async (args) => {
+      const content = syncContent(await service.syncIndex(args.project, await workspaceDirectories()));
+      return result(content, syncText(content));
+    }),
+  );
+
   return server;
 }
-

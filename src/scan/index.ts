@@ -1,6 +1,6 @@
 // Public surface of the scan stage: which files of a repository get indexed,
 // and reading one of them as text.
-export { scanRepository, DEFAULT_MAX_FILE_BYTES } from './scanRepository.js';
+export { scanRepository, scanPaths, RepositoryIgnores, DEFAULT_MAX_FILE_BYTES } from './scanRepository.js';
 export { readSourceFile, type ReadSourceFileOptions, type SourceFileContent } from './readSourceFile.js';
 export { ScanRootError, type ScanRootProblem } from './scanRootError.js';
 export { isLikelySecretPath, containsPrivateKeyBlock, SECRET_FILE_PATTERNS } from './secrets.js';

@@ -11,7 +11,7 @@
 // so no stall outlasts one small batch of stats.
 
 import type { Dirent, Stats } from 'node:fs';
-import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { IGNORE_FILE_NAMES, IgnoreRules } from './ignoreRules.js';
@@ -40,12 +40,19 @@ interface Walk {
 }
 
 export async function scanRepository(root: string, options: ScanOptions = {}): Promise<ScanResult> {
+  const walk = startWalk(root, options);
+  const rules = rootIgnoreRules(walk.rootPath, options.extraIgnorePatterns);
+  await walkDirectory(walk, '', walk.rootPath, rules);
+  return walkResult(walk);
+}
+
+function startWalk(root: string, options: ScanOptions): Walk {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   if (!Number.isFinite(maxFileBytes) || maxFileBytes <= 0) {
     throw new RangeError(`maxFileBytes must be a positive number of bytes, got ${maxFileBytes}`);
   }
   const rootPath = path.resolve(root);
-  const walk: Walk = {
+  return {
     rootPath,
     rootRealPath: resolveRoot(rootPath),
     maxFileBytes,
@@ -55,18 +62,24 @@ export async function scanRepository(root: string, options: ScanOptions = {}): P
     directoriesVisited: 0,
     ignoredCount: 0,
   };
-  const rules = IgnoreRules.forRoot({
-    ignoreCase: process.platform === 'darwin' || process.platform === 'win32',
-    gitInfoExclude: readOptionalText(path.join(rootPath, '.git', 'info', 'exclude')),
-    extraIgnorePatterns: options.extraIgnorePatterns,
-  });
-  await walkDirectory(walk, '', rootPath, rules);
+}
+
+function walkResult(walk: Walk): ScanResult {
   return {
     files: walk.files.sort((a, b) => compareCodeUnits(a.relativePath, b.relativePath)),
     skipped: walk.skipped.sort((a, b) => compareCodeUnits(a.relativePath, b.relativePath)),
     directoriesVisited: walk.directoriesVisited,
     ignoredCount: walk.ignoredCount,
   };
+}
+
+/** The rules in force at the root, before its own ignore files are read. */
+export function rootIgnoreRules(rootPath: string, extraIgnorePatterns?: string[]): IgnoreRules {
+  return IgnoreRules.forRoot({
+    ignoreCase: process.platform === 'darwin' || process.platform === 'win32',
+    gitInfoExclude: readOptionalText(path.join(rootPath, '.git', 'info', 'exclude')),
+    extraIgnorePatterns,
+  });
 }
 
 function resolveRoot(rootPath: string): string {
@@ -125,7 +138,8 @@ async function walkDirectory(
   }
 }
 
-function rulesInside(
+/** `inheritedRules` plus the ignore files `directory` holds (its `entries`). */
+export function rulesInside(
   directory: string,
   absoluteDirectory: string,
   entries: readonly Dirent[],
@@ -224,4 +238,112 @@ function readOptionalText(filePath: string): string | undefined {
 
 function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The scan of just `relativePaths` (files or directories, existing or gone),
+ * under exactly the rules of a full scan: a path below an ignored directory,
+ * or ignored itself, yields nothing; a directory is walked. What the index
+ * holds under a path that yields nothing is what has left the repository.
+ * `ignores` carries the rules of the directories read so far between calls.
+ */
+export async function scanPaths(
+  root: string,
+  relativePaths: readonly string[],
+  options: ScanOptions & { ignores?: RepositoryIgnores } = {},
+): Promise<ScanResult> {
+  const walk = startWalk(root, options);
+  const rootPath = walk.rootPath;
+  const ignores = options.ignores ?? new RepositoryIgnores(rootPath, options.extraIgnorePatterns);
+  // A directory and a path below it both asked for: the directory's walk covers it.
+  const requested = [...new Set(relativePaths.map(normalizeRelative).filter((p) => p !== null))].sort(compareCodeUnits);
+  const covered: string[] = [];
+  for (const relativePath of requested) {
+    if (covered.some((directory) => relativePath === directory || relativePath.startsWith(`${directory}/`))) continue;
+    const slash = relativePath.lastIndexOf('/');
+    const rules = ignores.rulesFor(slash < 0 ? '' : relativePath.slice(0, slash));
+    if (!rules) continue; // below an ignored directory
+    const absolutePath = path.join(rootPath, relativePath);
+    let stats: Stats;
+    try {
+      stats = lstatSync(absolutePath);
+    } catch {
+      continue; // gone
+    }
+    if (stats.isDirectory()) {
+      if (rules.isIgnored(relativePath, true)) continue;
+      covered.push(relativePath);
+      await walkDirectory(walk, relativePath, absolutePath, rules);
+    } else if (stats.isSymbolicLink()) {
+      visitSymlink(walk, relativePath, absolutePath, rules);
+    } else if (stats.isFile()) {
+      visitFile(walk, relativePath, absolutePath, rules);
+    }
+  }
+  const seen = new Set<string>();
+  walk.files = walk.files.filter((file) => !seen.has(file.relativePath) && seen.add(file.relativePath));
+  return walkResult(walk);
+}
+
+/** Root-relative with `/`; null for the root itself or a path that leaves it. */
+function normalizeRelative(relativePath: string): string | null {
+  const normal = path.posix.normalize(relativePath.split(path.sep).join('/')).replace(/^\.\/|\/+$/g, '');
+  if (normal === '' || normal === '.' || normal === '..' || normal.startsWith('../') || path.isAbsolute(normal)) return null;
+  return normal;
+}
+
+/**
+ * The ignore rules of any directory of one repository, read on demand and
+ * kept: what a watcher asks for every event, and what `scanPaths` needs for
+ * the parents of the paths it is given. `rulesFor` is null for a directory
+ * that is itself ignored or lies below one.
+ */
+export class RepositoryIgnores {
+  private readonly byDirectory = new Map<string, IgnoreRules | null>();
+
+  constructor(
+    readonly rootPath: string,
+    private readonly extraIgnorePatterns?: string[],
+  ) {}
+
+  rulesFor(directory: string): IgnoreRules | null {
+    const known = this.byDirectory.get(directory);
+    if (known !== undefined) return known;
+    let rules: IgnoreRules | null;
+    if (directory === '') {
+      rules = this.readDirectory('', rootIgnoreRules(this.rootPath, this.extraIgnorePatterns));
+    } else {
+      const slash = directory.lastIndexOf('/');
+      const parent = this.rulesFor(slash < 0 ? '' : directory.slice(0, slash));
+      rules = parent && !parent.isIgnored(directory, true) ? this.readDirectory(directory, parent) : null;
+    }
+    this.byDirectory.set(directory, rules);
+    return rules;
+  }
+
+  /** Whether a full scan would leave this path out by its ignore rules (not by size, secrecy or content). */
+  isIgnored(relativePath: string, isDirectory: boolean): boolean {
+    if (relativePath === '') return false;
+    const slash = relativePath.lastIndexOf('/');
+    const rules = this.rulesFor(slash < 0 ? '' : relativePath.slice(0, slash));
+    return !rules || rules.isIgnored(relativePath, isDirectory);
+  }
+
+  /** An ignore file changed: every rule read so far may be wrong. */
+  forget(): void {
+    this.byDirectory.clear();
+  }
+
+  private readDirectory(directory: string, inherited: IgnoreRules): IgnoreRules {
+    const absoluteDirectory = path.join(this.rootPath, directory);
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(absoluteDirectory, { withFileTypes: true }).filter((entry) =>
+        (IGNORE_FILE_NAMES as readonly string[]).includes(entry.name),
+      );
+    } catch {
+      return inherited; // gone or unreadable: nothing below it will be found either
+    }
+    return rulesInside(directory, absoluteDirectory, entries, inherited);
+  }
 }

@@ -250,8 +250,18 @@ export class ProjectStore {
   }
 
   async fileStates(): Promise<Map<string, StoredFileState>> {
+    return this.fileStatesWhere('true', []);
+  }
+
+  /** What the index knows of just these files (a search's results), by path. */
+  async fileStatesFor(paths: string[]): Promise<Map<string, StoredFileState>> {
+    return paths.length === 0 ? new Map() : this.fileStatesWhere('path = ANY($1::text[])', [paths]);
+  }
+
+  private async fileStatesWhere(condition: string, params: unknown[]): Promise<Map<string, StoredFileState>> {
     const rows = await this.client.query<{ path: string; content_hash: string; size_bytes: number; mtime_ms: number | null; indexed_at_ms: number }>(
-      'SELECT path, content_hash, size_bytes, mtime_ms, (extract(epoch FROM indexed_at) * 1000)::float8 AS indexed_at_ms FROM files',
+      `SELECT path, content_hash, size_bytes, mtime_ms, (extract(epoch FROM indexed_at) * 1000)::float8 AS indexed_at_ms FROM files WHERE ${condition}`,
+      params,
     );
     return new Map(
       rows.map((row) => [
