@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { UserError } from '../errors/userError.js';
 import type { BenchmarkResult } from './benchmarkResult.js';
-import { formatComparison, formatGenerated, formatQuality, formatReport } from './benchFormat.js';
+import { formatComparison, formatGenerated, formatPerQuery, formatQuality, formatReport } from './benchFormat.js';
 import { checkTargets } from './benchTargets.js';
 import { compareResults, DEFAULT_COMPARE_OPTIONS } from './compareResults.js';
 import { evaluateQuality, loadLabelledQueries } from './evaluateQuality.js';
@@ -195,6 +195,7 @@ See docs/benchmarks.md.`,
     .option('-o, --out <file>', 'also write the result JSON here (for bench report --quality and bench compare)')
     .addOption(new Option('--backend <backend>', 'default: server when DATABASE_URL is set, else embedded').choices(['embedded', 'server']))
     .option('--no-ripgrep', 'skip the ripgrep yardstick')
+    .option('--per-query', 'also print each question with the gold file\'s rank in every mode')
     .option('--json', 'print the result JSON instead of the table')
     .action(async (options) => {
       const queries = await loadLabelledQueries(options.queries);
@@ -208,7 +209,7 @@ See docs/benchmarks.md.`,
       });
       if (options.out) await writeFile(resolve(options.out), `${JSON.stringify(result, null, 2)}\n`);
       if (options.json) printJson(result);
-      else console.log(formatQuality(result));
+      else console.log(options.perQuery ? `${formatQuality(result)}\n\n${formatPerQuery(result)}` : formatQuality(result));
     });
 }
 

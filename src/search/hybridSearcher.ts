@@ -7,7 +7,9 @@ import type { ChunkFilters, ProjectStore, RankedChunk, StoredChunk } from '../st
 import { EMBEDDINGS_PENDING_KEY, toVectorLiteral } from '../store/projectStore.js';
 import { isUserError } from '../errors/userError.js';
 import { codeTokens } from '../tokens/codeTokens.js';
-import { queryLexemes } from '../tokens/searchLexemes.js';
+import { queryTerms } from '../tokens/searchLexemes.js';
+import type { KeywordTerm } from '../store/keywordRanking.js';
+import { withFileEvidence } from './fileEvidence.js';
 
 export const SEARCH_MODES = ['hybrid', 'semantic', 'lexical'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
@@ -61,8 +63,18 @@ export function estimateTokens(text: string): number {
 
 /** The query's distinct full-text lexemes (code-aware tokens, stop words dropped, words stemmed). */
 export function fullTextTerms(query: string): string[] {
-  return queryLexemes(codeTokens(query, true)).slice(0, MAX_QUERY_TOKENS);
+  return fullTextQuery(query).words;
 }
+
+/** The query's lexemes, and the identifier forms of its word runs (joins, acronyms) with the words each stands for. */
+export function fullTextQuery(query: string): { words: string[]; expansions: KeywordTerm[] } {
+  const tokens = codeTokens(query, true);
+  const { words, expansions } = queryTerms(tokens, MAX_QUERY_TOKENS);
+  return { words, expansions: expansions.filter((term) => term.covers.length > 0) };
+}
+
+/** Keyword candidates ranked per chunk before file evidence re-ranks them: enough for several chunks of each strong file. */
+const KEYWORD_CANDIDATES_MIN = 100;
 
 export function pathMatcher(glob: string): (path: string) => boolean {
   const trimmed = glob.replace(/^\.\//, '').replace(/\/+$/, '');
@@ -131,12 +143,15 @@ async function rankedIds(
   const candidates = Math.max(request.limit * 4, 40);
   const semantic = async (count: number) =>
     store.nearestChunks(toVectorLiteral(await embedQuery(request.query)), count, filters);
-  const lexical = (count: number) => store.matchingChunks(fullTextTerms(request.query), count, filters);
+  const lexical = async (count: number) => {
+    const { words, expansions } = fullTextQuery(request.query);
+    return withFileEvidence(await store.keywordRanking(words, expansions, Math.max(count, KEYWORD_CANDIDATES_MIN), filters));
+  };
   switch (request.mode) {
     case 'semantic':
       return (await semantic(request.limit)).map((hit) => ({ id: hit.id, score: Math.max(0, Math.min(1, 1 - hit.value)) }));
     case 'lexical':
-      return (await lexical(request.limit)).map((hit) => ({ id: hit.id, score: hit.value }));
+      return (await lexical(request.limit)).slice(0, request.limit).map((hit) => ({ id: hit.id, score: hit.value }));
     case 'hybrid': {
       // Keyword search needs no embedder: when the provider is down, hybrid
       // degrades to lexical results and says so instead of failing.
