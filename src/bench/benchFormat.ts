@@ -139,7 +139,7 @@ export function formatPerQuery(result: QualityResult): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   // Text columns left-aligned, ranks right-aligned.
   const lines = rows.map((row) => row.map((cell, column) => (column >= 1 && column <= 2 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ').trimEnd());
-  return [`Per question: rank of the gold file among distinct result files (- below ${result.settings.cutoff})`, '', ...lines.map((line) => `  ${line}`)].join('\n');
+  return [`Per question: rank of the gold file among distinct result files (past ${result.settings.cutoff} counts as a miss; - not found)`, '', ...lines.map((line) => `  ${line}`)].join('\n');
 }
 
 export function formatQuality(result: QualityResult): string {

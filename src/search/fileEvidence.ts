@@ -6,7 +6,7 @@
 // diminishing returns (at most twice): a file whose many chunks match outranks
 // one chunk that matches densely, and a generated table of a thousand rows
 // counts little more than one of ten.
-import type { KeywordRanking } from '../store/keywordRanking.js';
+import { coveredShare, type KeywordRanking } from '../store/keywordRanking.js';
 import type { RankedChunk } from '../store/projectStore.js';
 
 /** Weight of the file's evidence in a chunk's score (the chunk's own: the rest). */
@@ -31,15 +31,9 @@ export function withFileEvidence(ranking: KeywordRanking): RankedChunk[] {
   }
   const fileScore = new Map<number, number>();
   const fileCoverage = new Map<number, number>();
-  const queryWeight = [...ranking.wordWeights.values()].reduce((sum, weight) => sum + weight, 0);
   for (const [fileId, tally] of files) {
     fileScore.set(fileId, tally.best.reduce((sum, best, index) => sum + best * (2 - 0.5 ** Math.max(0, tally.chunks[index] - 1)), 0));
-    const covered = new Set<string>();
-    tally.chunks.forEach((count, index) => {
-      if (count > 0) for (const word of ranking.terms[index].covers) covered.add(word);
-    });
-    const matched = [...covered].reduce((sum, word) => sum + (ranking.wordWeights.get(word) ?? 0), 0);
-    fileCoverage.set(fileId, queryWeight > 0 ? Math.min(1, matched / queryWeight) : 0);
+    fileCoverage.set(fileId, coveredShare(ranking, (index) => tally.chunks[index] > 0));
   }
   return ranking.hits
     .map((hit) => {

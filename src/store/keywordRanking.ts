@@ -73,6 +73,17 @@ export interface IndexStatistics {
 
 type Scored = KeywordHit;
 
+/** Share of the question's word weight (IDF) held by the terms marked present, in [0, 1]. */
+export function coveredShare(ranking: Pick<KeywordRanking, 'terms' | 'wordWeights'>, present: (termIndex: number) => boolean): number {
+  const queryWeight = [...ranking.wordWeights.values()].reduce((sum, weight) => sum + weight, 0);
+  const covered = new Set<string>();
+  ranking.terms.forEach((term, index) => {
+    if (present(index)) for (const word of term.covers) covered.add(word);
+  });
+  const matched = [...covered].reduce((sum, word) => sum + (ranking.wordWeights.get(word) ?? 0), 0);
+  return queryWeight > 0 ? Math.min(1, matched / queryWeight) : 0;
+}
+
 export async function rankKeywords(
   client: SqlClient,
   stats: IndexStatistics,

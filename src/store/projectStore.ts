@@ -3,7 +3,7 @@
 import { UserError } from '../errors/userError.js';
 import { applyMigrations } from './migrations.js';
 import type { SqlClient } from './sqlClient.js';
-import { rankKeywords, type IndexStatistics, type KeywordRanking, type KeywordTerm } from './keywordRanking.js';
+import { coveredShare, rankKeywords, type IndexStatistics, type KeywordRanking, type KeywordTerm } from './keywordRanking.js';
 
 export interface EmbedderInfo {
   id: string;
@@ -63,15 +63,12 @@ export interface RankedChunk {
 
 /** Keyword hits as fusion input: value score/(score+1) in [0, 1), coverage the IDF share of the question's words held. */
 export function keywordHitsAsRanked(ranking: KeywordRanking): RankedChunk[] {
-  const queryWeight = [...ranking.wordWeights.values()].reduce((sum, weight) => sum + weight, 0);
-  return ranking.hits.map((hit) => {
-    const covered = new Set<string>();
-    hit.termScores.forEach((share, index) => {
-      if (share > 0) for (const word of ranking.terms[index].covers) covered.add(word);
-    });
-    const matched = [...covered].reduce((sum, word) => sum + (ranking.wordWeights.get(word) ?? 0), 0);
-    return { id: hit.id, fileId: hit.fileId, value: hit.score / (hit.score + 1), coverage: queryWeight > 0 ? Math.min(1, matched / queryWeight) : 0 };
-  });
+  return ranking.hits.map((hit) => ({
+    id: hit.id,
+    fileId: hit.fileId,
+    value: hit.score / (hit.score + 1),
+    coverage: coveredShare(ranking, (index) => hit.termScores[index] > 0),
+  }));
 }
 
 export interface StoredChunk {
