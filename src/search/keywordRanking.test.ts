@@ -11,6 +11,7 @@ import { removeTemporaryDirectories } from '../testing/testEnvironment.js';
 import { chunkFields } from '../tokens/chunkFields.js';
 import { fieldTsvector } from '../tokens/searchLexemes.js';
 import { fullTextQuery, searchChunks } from './hybridSearcher.js';
+import { qualifyingSets } from '../store/keywordRanking.js';
 
 interface ChunkSpec {
   symbol?: string;
@@ -37,6 +38,13 @@ const noEmbedder = async (): Promise<Float32Array> => {
 };
 
 after(removeTemporaryDirectories);
+
+test('a chunk must hold one of the minimal term sets whose bounds reach the threshold', () => {
+  // Bounds 3, 2, 2, 1 against 4: {0,1}, {0,2}, {1,2} and {0,3}; not {1,3} (3 < 4) nor {1,2,3} ({1,2} already reaches it).
+  assert.deepEqual(qualifyingSets([3, 2, 2, 1], 4), [[0, 1], [0, 2], [1, 2], [0, 3]]);
+  assert.deepEqual(qualifyingSets([1, 1], 5), [], 'nothing outside the first pass can reach it');
+  assert.equal(qualifyingSets(Array.from({ length: 20 }, () => 1), 3), null, 'too many terms to enumerate');
+});
 
 for (const backend of testBackends()) {
   describe(`keyword ranking (${backend.name})`, { skip: backend.skip }, () => {

@@ -16,7 +16,7 @@
 // bounds, cheapest first, sum below θ are non-essential: a chunk holding only
 // those cannot reach θ. The second pass scores every chunk holding an
 // essential term. The top k is then exactly the exhaustive ranking's
-// (keywordRanking.test.ts and `bench keyword-recall` check it), unless the
+// (src/search/keywordRanking.test.ts checks it against exhaustive ranking), unless the
 // essential terms hold more than WORK_CAP chunks, which the result reports.
 import type { SqlClient } from './sqlClient.js';
 import type { ChunkFilters } from './projectStore.js';
@@ -176,7 +176,47 @@ export async function rankKeywords(
   const inSeed = new Set(rarest.map((term) => term.lexeme));
   const remaining = essential.filter((term) => !inSeed.has(term.lexeme));
   if (remaining.length === 0) return { hits: seeded, terms, wordWeights, scored: seed.length, exact: true };
-  const work = remaining.reduce((sum, term) => sum + term.df, 0);
-  const second = await score((param) => `${anyOf(remaining, param)} AND NOT (${anyOf(rarest, param)})`, WORK_CAP);
-  return { hits: top([...seed, ...second]), terms, wordWeights, scored: seed.length + second.length, exact: work <= WORK_CAP || second.length < WORK_CAP };
+  // Sharper than "any essential term": a chunk without the rarest terms can
+  // reach θ only if the bounds of the terms it holds sum to θ, so ask for
+  // exactly those term sets (their minimal ones), when they are few.
+  const others = terms.filter((term) => !inSeed.has(term.lexeme));
+  const sets = threshold > 0 ? qualifyingSets(others.map((term) => term.weight * UPPER_BOUND_FACTOR), threshold) : null;
+  if (sets?.length === 0) return { hits: seeded, terms, wordWeights, scored: seed.length, exact: true };
+  const condition = (param: (value: unknown) => string) =>
+    sets
+      ? `search_vector @@ ${param(sets.map((set) => `(${set.map((index) => `'${others[index].lexeme}'`).join(' & ')})`).join(' | '))}::tsquery`
+      : anyOf(remaining, param);
+  const second = await score((param) => `${condition(param)} AND NOT (${anyOf(rarest, param)})`, WORK_CAP);
+  return { hits: top([...seed, ...second]), terms, wordWeights, scored: seed.length + second.length, exact: second.length < WORK_CAP };
+}
+
+const MAX_SET_TERMS = 14;
+const MAX_SETS = 64;
+
+/**
+ * The minimal sets of term indexes whose bounds sum to at least `threshold`
+ * (a chunk must hold one of them to reach it), or null when there are too
+ * many terms or sets to write as one tsquery.
+ */
+export function qualifyingSets(bounds: number[], threshold: number): number[][] | null {
+  if (bounds.length > MAX_SET_TERMS) return null;
+  const sets: number[][] = [];
+  for (let mask = 1; mask < 1 << bounds.length; mask++) {
+    let sum = 0;
+    let smallest = Infinity;
+    const members: number[] = [];
+    bounds.forEach((bound, index) => {
+      if (mask & (1 << index)) {
+        sum += bound;
+        smallest = Math.min(smallest, bound);
+        members.push(index);
+      }
+    });
+    // Minimal: it reaches the threshold, and without its smallest member it would not.
+    if (sum >= threshold && sum - smallest < threshold) {
+      sets.push(members);
+      if (sets.length > MAX_SETS) return null;
+    }
+  }
+  return sets;
 }
