@@ -122,7 +122,7 @@ export interface FusionParameters {
 }
 
 /** Fitted by scripts/fit-fusion.mjs over every labelled set (docs/benchmarks.md). */
-export const FUSION: FusionParameters = { base: 0.3, perCoverage: 1.2, max: 0.9, coveragePower: 2, vectorPower: 1 };
+export const FUSION: FusionParameters = { base: 0, perCoverage: 1.2, max: 1, coveragePower: 0, vectorPower: 2 };
 
 /**
  * Score fusion of the two candidate lists, each normalised to [0, 1] within
