@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { UserError } from '../errors/userError.js';
 import type { BenchmarkResult } from './benchmarkResult.js';
-import { formatComparison, formatGenerated, formatQuality, formatReport } from './benchFormat.js';
+import { formatComparison, formatGenerated, formatPerQuery, formatQuality, formatReport } from './benchFormat.js';
 import { checkTargets } from './benchTargets.js';
 import { compareResults, DEFAULT_COMPARE_OPTIONS } from './compareResults.js';
 import { evaluateQuality, loadLabelledQueries } from './evaluateQuality.js';
@@ -198,10 +198,14 @@ See docs/benchmarks.md.`,
     .option('-o, --out <file>', 'also write the result JSON here (for bench report --quality and bench compare)')
     .addOption(new Option('--backend <backend>', 'default: server when DATABASE_URL is set, else embedded').choices(['embedded', 'server']))
     .option('--no-ripgrep', 'skip the ripgrep yardstick')
+    .option('--candidates <file>', 'also write each hybrid search\'s two candidate lists here, for scripts/fit-fusion.mjs')
+    .option('--per-query', 'also print each question with the gold file\'s rank in every mode')
     .option('--json', 'print the result JSON instead of the table')
     .action(async (options) => {
       const queries = await loadLabelledQueries(options.queries);
+      const candidates: unknown[] = [];
       const result = await evaluateQuality({
+        onCandidates: options.candidates ? (outcome, lists) => candidates.push({ query: outcome.query, file: outcome.file, ...lists }) : undefined,
         corpus: options.corpus,
         queries,
         queriesFile: options.queries,
@@ -210,8 +214,12 @@ See docs/benchmarks.md.`,
         onProgress: progressLine(options.json),
       });
       if (options.out) await writeFile(resolve(options.out), `${JSON.stringify(result, null, 2)}\n`);
+      if (options.candidates) {
+        const dump = { schema: 'codebase-mcp/fusion-candidates@1', queriesFile: resolve(options.queries), corpus: result.corpus, searchLimit: result.settings.searchLimit, cutoff: result.settings.cutoff, queries: candidates };
+        await writeFile(resolve(options.candidates), `${JSON.stringify(dump)}\n`);
+      }
       if (options.json) printJson(result);
-      else console.log(formatQuality(result));
+      else console.log(options.perQuery ? `${formatQuality(result)}\n\n${formatPerQuery(result)}` : formatQuality(result));
     });
 
   bench

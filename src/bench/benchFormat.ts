@@ -117,6 +117,31 @@ export function formatComparison(comparison: Comparison): string {
   return [...comparison.warnings.map((warning) => `warning: ${warning}`), ...lines, '', verdict].join('\n');
 }
 
+const QUERY_COLUMN = 60;
+
+/**
+ * One row per question: the gold file's rank in each mode and for ripgrep
+ * ("-" when below the cutoff), so a change in the scores can be traced to the
+ * questions that moved.
+ */
+export function formatPerQuery(result: QualityResult): string {
+  const rankers = QUALITY_RANKERS.filter((ranker) => result.modes[ranker]);
+  const rank = (value: number | null | undefined) => (value === undefined ? '?' : value === null ? '-' : String(value));
+  const rows = [
+    ['#', 'question', 'gold file', ...rankers],
+    ...result.perQuery.map((outcome, index) => [
+      String(index + 1),
+      outcome.query.length > QUERY_COLUMN ? `${outcome.query.slice(0, QUERY_COLUMN - 1)}…` : outcome.query,
+      outcome.file,
+      ...rankers.map((ranker) => rank(outcome.ranks[ranker])),
+    ]),
+  ];
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  // Text columns left-aligned, ranks right-aligned.
+  const lines = rows.map((row) => row.map((cell, column) => (column >= 1 && column <= 2 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ').trimEnd());
+  return [`Per question: rank of the gold file among distinct result files (past ${result.settings.cutoff} counts as a miss; - not found)`, '', ...lines.map((line) => `  ${line}`)].join('\n');
+}
+
 export function formatQuality(result: QualityResult): string {
   const rows = [
     ['ranker', 'MRR@10', 'Recall@1', 'Recall@5', 'Recall@10', 'nDCG@10'],

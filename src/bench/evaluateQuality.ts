@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { WORD_VECTOR_EMBEDDER_ID } from '../embed/wordVectorEmbedder.js';
 import { UserError } from '../errors/userError.js';
+import type { SearchResponse } from '../search/hybridSearcher.js';
 import { goldRank, qualityScores, type LabelledQuery } from '../search/retrievalMetrics.js';
 import { openBenchService, type BenchBackend } from './benchService.js';
 import { machineInfo, softwareVersions } from './machineInfo.js';
@@ -48,6 +49,8 @@ export interface QualityOptions {
   backend?: BenchBackend;
   withoutRipgrep?: boolean;
   onProgress?: (message: string) => void;
+  /** Called with each hybrid search's two candidate lists before fusion (to re-fit the fusion offline). */
+  onCandidates?: (outcome: QueryOutcome, candidates: NonNullable<SearchResponse['candidates']>) => void;
 }
 
 /** Chunks fetched per question: their distinct files, in order, are the ranking that is scored. */
@@ -100,7 +103,9 @@ export async function evaluateQuality(options: QualityOptions): Promise<QualityR
         const response = await bench.service.search(
           { query: outcome.query, project: project.name, mode, limit: QUALITY_SEARCH_LIMIT, max_tokens: 100_000 },
           [],
+          { traceCandidates: mode === 'hybrid' && options.onCandidates !== undefined },
         );
+        if (response.candidates) options.onCandidates?.(outcome, response.candidates);
         outcome.ranks[mode] = goldRank(response.results.map((hit) => hit.path), outcome.file);
       }
     }

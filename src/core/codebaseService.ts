@@ -342,7 +342,8 @@ export class CodebaseService {
     );
   }
 
-  async search(input: SearchInput, directories: string[]): Promise<SearchOutcome> {
+  /** `options.traceCandidates`: bench quality's candidate lists (not part of the tool's input). */
+  async search(input: SearchInput, directories: string[], options: { traceCandidates?: boolean } = {}): Promise<SearchOutcome> {
     const project = await this.resolveProject(input.project, directories);
     const mode = input.mode ?? 'hybrid';
     const response = await this.projects.use(project.name, async (open) => {
@@ -374,6 +375,7 @@ export class CodebaseService {
         path: input.path,
         maxTokens: input.max_tokens ?? DEFAULT_MAX_TOKENS,
         contextLines: input.context_lines,
+        traceCandidates: options.traceCandidates,
       });
       const stale = await staleFiles(open.store, project.root, found.results.map((hit) => hit.path));
       return { ...found, stale, indexedAt: await this.indexedAt(open.store, project) };

@@ -4,8 +4,8 @@
 import { ProjectStore, toVectorLiteral } from '../store/projectStore.js';
 import { SCHEMA_VERSION, appliedSchemaVersion } from '../store/migrations.js';
 import type { SqlClient } from '../store/sqlClient.js';
-import { codeTokens } from '../tokens/codeTokens.js';
-import { queryLexemes, weightedTsvector } from '../tokens/searchLexemes.js';
+import { chunkFields } from '../tokens/chunkFields.js';
+import { fieldTsvector, queryLexemes } from '../tokens/searchLexemes.js';
 
 /** Throws on the first thing that does not work; returns what was done. */
 export async function exerciseScratchProject(client: SqlClient): Promise<string> {
@@ -31,7 +31,7 @@ export async function exerciseScratchProject(client: SqlClient): Promise<string>
             kind: 'function',
             content: 'def verify_checksum(data):\n    return sum(data) % 251',
             contentHash: 'doctor-chunk',
-            ...weightedTsvector(codeTokens('doctor/check.py verify_checksum', true), codeTokens('def verify_checksum(data): return sum(data)', true)),
+            ...fieldTsvector(chunkFields('doctor/check.py', 'python', ['verify_checksum'], 'def verify_checksum(data):\n    return sum(data) % 251')),
             embedding: toVectorLiteral([0.6, 0.8, 0]),
           },
         ],

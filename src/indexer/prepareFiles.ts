@@ -7,8 +7,8 @@ import { chunkFile, type Chunk } from '../chunk/chunkFile.js';
 import { readSourceFile } from '../scan/readSourceFile.js';
 import type { ScannedFile, SkipReason } from '../scan/scanRepository.js';
 import type { ChunkRecord, FileWrite, StoredFileState } from '../store/projectStore.js';
-import { codeTokens } from '../tokens/codeTokens.js';
-import { weightedTsvector } from '../tokens/searchLexemes.js';
+import { chunkFields } from '../tokens/chunkFields.js';
+import { fieldTsvector } from '../tokens/searchLexemes.js';
 
 export interface PrepareOptions {
   force: boolean;
@@ -44,8 +44,7 @@ export function unchangedByStat(file: ScannedFile, stored: StoredFileState | und
   );
 }
 
-function chunkRecordsFor(path: string, chunks: Chunk[]): ChunkRecord[] {
-  const pathTokens = codeTokens(path);
+function chunkRecordsFor(path: string, language: string, chunks: Chunk[]): ChunkRecord[] {
   return chunks.map((chunk) => ({
     startLine: chunk.startLine,
     endLine: chunk.endLine,
@@ -53,7 +52,7 @@ function chunkRecordsFor(path: string, chunks: Chunk[]): ChunkRecord[] {
     kind: chunk.kind,
     content: chunk.content,
     contentHash: contentHash(chunk.content),
-    ...weightedTsvector([...pathTokens, ...codeTokens(chunk.symbols.join(' '), true)], codeTokens(chunk.content, true)),
+    ...fieldTsvector(chunkFields(path, language, chunk.symbols, chunk.content)),
     embedding: null,
   }));
 }
@@ -92,7 +91,7 @@ export async function prepareFiles(
         sizeBytes: file.size,
         mtimeMs: file.mtimeMs,
         lineCount: read.text.length === 0 ? 0 : read.text.split('\n').length,
-        chunks: chunkRecordsFor(file.relativePath, chunked.chunks),
+        chunks: chunkRecordsFor(file.relativePath, chunked.language, chunked.chunks),
       });
     } catch (error) {
       result.errors.push({ path: file.relativePath, message: (error as Error).message });

@@ -7,7 +7,9 @@ import type { ChunkFilters, ProjectStore, RankedChunk, StoredChunk } from '../st
 import { EMBEDDINGS_PENDING_KEY, toVectorLiteral } from '../store/projectStore.js';
 import { isUserError } from '../errors/userError.js';
 import { codeTokens } from '../tokens/codeTokens.js';
-import { queryLexemes } from '../tokens/searchLexemes.js';
+import { queryTerms } from '../tokens/searchLexemes.js';
+import type { KeywordTerm } from '../store/keywordRanking.js';
+import { withFileEvidence } from './fileEvidence.js';
 
 export const SEARCH_MODES = ['hybrid', 'semantic', 'lexical'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
@@ -24,6 +26,16 @@ export interface SearchRequest {
   maxTokens: number;
   /** Lines of the file shown around each chunk. */
   contextLines?: number;
+  /** Hybrid only: also return both candidate lists before fusion (bench quality --candidates, to re-fit the fusion offline). */
+  traceCandidates?: boolean;
+}
+
+/** A candidate of one list, before fusion: what scripts/fit-fusion.mjs replays. */
+export interface TracedCandidate {
+  id: number;
+  path: string;
+  value: number;
+  coverage?: number;
 }
 
 export interface SearchHit {
@@ -50,6 +62,8 @@ export interface SearchResponse {
   /** Why results may be incomplete (embeddings still being computed, provider down). */
   notices: string[];
   estimatedTokens: number;
+  /** With traceCandidates in hybrid mode: the vector and keyword lists that were fused. */
+  candidates?: { vector: TracedCandidate[]; keyword: TracedCandidate[] };
 }
 
 const MAX_QUERY_TOKENS = 40;
@@ -61,8 +75,18 @@ export function estimateTokens(text: string): number {
 
 /** The query's distinct full-text lexemes (code-aware tokens, stop words dropped, words stemmed). */
 export function fullTextTerms(query: string): string[] {
-  return queryLexemes(codeTokens(query, true)).slice(0, MAX_QUERY_TOKENS);
+  return fullTextQuery(query).words;
 }
+
+/** The query's lexemes, and the identifier forms of its word runs (joins, acronyms) with the words each stands for. */
+export function fullTextQuery(query: string): { words: string[]; expansions: KeywordTerm[] } {
+  const tokens = codeTokens(query, true);
+  const { words, expansions } = queryTerms(tokens, MAX_QUERY_TOKENS);
+  return { words, expansions: expansions.filter((term) => term.covers.length > 0) };
+}
+
+/** Keyword candidates ranked per chunk before file evidence re-ranks them: enough for several chunks of each strong file. */
+const KEYWORD_CANDIDATES_MIN = 100;
 
 export function pathMatcher(glob: string): (path: string) => boolean {
   const trimmed = glob.replace(/^\.\//, '').replace(/\/+$/, '');
@@ -85,11 +109,20 @@ async function filtersFor(store: ProjectStore, request: SearchRequest): Promise<
   return filters;
 }
 
-/** Share of the fused score given to keyword matches: the base, plus this much per unit of the best hit's query coverage… */
-const LEXICAL_SHARE_BASE = 0.3;
-const LEXICAL_SHARE_PER_COVERAGE = 1.2;
-/** …but never all of it: the meaning-based list always keeps a say. */
-const LEXICAL_SHARE_MAX = 0.9;
+export interface FusionParameters {
+  /** Share of the fused score given to keyword matches: the base, plus this much per unit of the best hit's query coverage… */
+  base: number;
+  perCoverage: number;
+  /** …but never all of it: the meaning-based list always keeps a say. */
+  max: number;
+  /** Each keyword hit is weighted by its coverage to this power. */
+  coveragePower: number;
+  /** Normalised vector similarities are raised to this power (above 1: only the nearest few count). */
+  vectorPower: number;
+}
+
+/** Fitted by scripts/fit-fusion.mjs over every labelled set (docs/benchmarks.md). */
+export const FUSION: FusionParameters = { base: 0, perCoverage: 1.2, max: 1, coveragePower: 0, vectorPower: 2 };
 
 /**
  * Score fusion of the two candidate lists, each normalised to [0, 1] within
@@ -101,18 +134,18 @@ const LEXICAL_SHARE_MAX = 0.9;
  * (docs/benchmarks.md): on Django it lifts hybrid above keyword-only search,
  * which reciprocal rank fusion did not.
  */
-export function fuse(vectorHits: RankedChunk[], textHits: RankedChunk[], limit: number): { id: number; score: number }[] {
+export function fuse(vectorHits: RankedChunk[], textHits: RankedChunk[], limit: number, parameters: FusionParameters = FUSION): { id: number; score: number }[] {
   const bestCoverage = Math.max(0, ...textHits.map((hit) => hit.coverage ?? 0));
   const lexicalShare =
-    vectorHits.length === 0 ? 1 : textHits.length === 0 ? 0 : Math.min(LEXICAL_SHARE_MAX, LEXICAL_SHARE_BASE + LEXICAL_SHARE_PER_COVERAGE * bestCoverage);
+    vectorHits.length === 0 ? 1 : textHits.length === 0 ? 0 : Math.min(parameters.max, parameters.base + parameters.perCoverage * bestCoverage);
   const scores = new Map<number, number>();
   const add = (id: number, score: number) => scores.set(id, (scores.get(id) ?? 0) + score);
   // Cosine distance → similarity, min-max normalised over the list.
   const similarities = vectorHits.map((hit) => 1 - hit.value);
   const [low, high] = [Math.min(...similarities), Math.max(...similarities)];
-  vectorHits.forEach((hit, index) => add(hit.id, (1 - lexicalShare) * (high > low ? (similarities[index] - low) / (high - low) : 1)));
+  vectorHits.forEach((hit, index) => add(hit.id, (1 - lexicalShare) * (high > low ? (similarities[index] - low) / (high - low) : 1) ** parameters.vectorPower));
   const bestText = Math.max(0, ...textHits.map((hit) => hit.value));
-  for (const hit of textHits) add(hit.id, lexicalShare * (bestText > 0 ? hit.value / bestText : 1) * (hit.coverage ?? 1) ** 2);
+  for (const hit of textHits) add(hit.id, lexicalShare * (bestText > 0 ? hit.value / bestText : 1) * (hit.coverage ?? 1) ** parameters.coveragePower);
   return [...scores.entries()]
     .map(([id, score]) => ({ id, score }))
     .sort((a, b) => b.score - a.score || a.id - b.id)
@@ -127,16 +160,22 @@ async function rankedIds(
   request: SearchRequest,
   filters: ChunkFilters,
   notices: string[],
+  trace: (vector: RankedChunk[], keyword: RankedChunk[]) => void,
 ): Promise<{ id: number; score: number }[]> {
   const candidates = Math.max(request.limit * 4, 40);
+  // The same keyword list in both modes, so lexical mode is hybrid's keyword side.
+  const keywordCandidates = Math.max(candidates, KEYWORD_CANDIDATES_MIN);
   const semantic = async (count: number) =>
     store.nearestChunks(toVectorLiteral(await embedQuery(request.query)), count, filters);
-  const lexical = (count: number) => store.matchingChunks(fullTextTerms(request.query), count, filters);
+  const lexical = async (count: number) => {
+    const { words, expansions } = fullTextQuery(request.query);
+    return withFileEvidence(await store.keywordRanking(words, expansions, count, filters));
+  };
   switch (request.mode) {
     case 'semantic':
       return (await semantic(request.limit)).map((hit) => ({ id: hit.id, score: Math.max(0, Math.min(1, 1 - hit.value)) }));
     case 'lexical':
-      return (await lexical(request.limit)).map((hit) => ({ id: hit.id, score: hit.value }));
+      return (await lexical(keywordCandidates)).slice(0, request.limit).map((hit) => ({ id: hit.id, score: hit.value }));
     case 'hybrid': {
       // Keyword search needs no embedder: when the provider is down, hybrid
       // degrades to lexical results and says so instead of failing.
@@ -145,7 +184,8 @@ async function rankedIds(
         notices.push(`The embedding provider is unavailable (${error.message}); these are keyword (lexical) results only.`);
         return [];
       });
-      const [vectorHits, textHits] = await Promise.all([vectorSearch, lexical(candidates)]);
+      const [vectorHits, textHits] = await Promise.all([vectorSearch, lexical(keywordCandidates)]);
+      trace(vectorHits, textHits);
       return fuse(vectorHits, textHits, request.limit);
     }
   }
@@ -189,7 +229,12 @@ export async function searchChunks(
       `Vectors are still being computed for ${pending > 0 ? `${pending} chunks` : 'part of the index'}: meaning-based matches cover only what is embedded so far; keyword matches are complete.`,
     );
   }
-  const ranked = filters ? await rankedIds(store, embedQuery, request, filters, notices) : [];
+  let traced: { vector: RankedChunk[]; keyword: RankedChunk[] } | null = null;
+  const ranked = filters
+    ? await rankedIds(store, embedQuery, request, filters, notices, (vector, keyword) => {
+        if (request.traceCandidates) traced = { vector, keyword };
+      })
+    : [];
   const chunks = await store.chunksById(ranked.map((hit) => hit.id));
   const results: SearchHit[] = [];
   let budget = request.maxTokens;
@@ -225,5 +270,14 @@ export async function searchChunks(
       truncated: snippet !== text,
     });
   }
-  return { mode: request.mode, results, omittedForBudget, estimatedTokens: request.maxTokens - budget, notices };
+  const response: SearchResponse = { mode: request.mode, results, omittedForBudget, estimatedTokens: request.maxTokens - budget, notices };
+  if (traced) response.candidates = await withPaths(store, traced);
+  return response;
+}
+
+async function withPaths(store: ProjectStore, lists: { vector: RankedChunk[]; keyword: RankedChunk[] }): Promise<NonNullable<SearchResponse['candidates']>> {
+  const chunks = await store.chunksById([...new Set([...lists.vector, ...lists.keyword].map((hit) => hit.id))]);
+  const traced = (hits: RankedChunk[]) =>
+    hits.map((hit) => ({ id: hit.id, path: chunks.get(hit.id)?.path ?? '', value: hit.value, ...(hit.coverage !== undefined ? { coverage: hit.coverage } : {}) }));
+  return { vector: traced(lists.vector), keyword: traced(lists.keyword) };
 }

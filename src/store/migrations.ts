@@ -74,6 +74,17 @@ export const MIGRATIONS: Migration[] = [
       UPDATE files SET content_hash = '';
     `,
   },
+  {
+    version: 4,
+    description: 'full text in four fields (names, directories, comments, code) with name compounds',
+    sql: `
+      -- The tsvectors' weights change meaning (A names, B directories, C
+      -- comments, D code): every file is re-analysed by the next index run,
+      -- its vectors reused by content hash. Until then the old vectors still
+      -- match, ranked with the new weights.
+      UPDATE files SET content_hash = '';
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -4,7 +4,7 @@ import { UserError } from '../errors/userError.js';
 import { testBackends } from '../testing/testBackends.js';
 import { removeTemporaryDirectories } from '../testing/testEnvironment.js';
 import { codeTokens } from '../tokens/codeTokens.js';
-import { queryLexemes, weightedTsvector } from '../tokens/searchLexemes.js';
+import { fieldTsvector, queryLexemes } from '../tokens/searchLexemes.js';
 import { applyMigrations, MIGRATIONS } from './migrations.js';
 import { ProjectStore, toVectorLiteral, type ChunkRecord, type FileWrite } from './projectStore.js';
 
@@ -16,7 +16,7 @@ function chunk(content: string, embedding: number[], heading = ''): ChunkRecord 
     kind: null,
     content,
     contentHash: `hash-of-${content}`,
-    ...weightedTsvector(codeTokens(heading, true), codeTokens(content, true)),
+    ...fieldTsvector({ name: codeTokens(heading, true), directories: [], comments: [], body: codeTokens(content, true) }),
     embedding: toVectorLiteral(embedding),
   };
 }
@@ -77,8 +77,8 @@ for (const backend of testBackends()) {
       assert.deepEqual(await frequencies(), {});
     });
 
-    test('a query of common words ranks a bounded candidate set, led by the chunks holding every word', async () => {
-      // 3,101 matches in all: above the exact-ranking bound, so candidates are bounded.
+    test('a query of common words ranks the chunk holding every word first, beyond the first pass', async () => {
+      // 3,101 matches in all: above the first pass (SEED_BUDGET), so MaxScore prunes.
       const filler = (word: string, count: number) =>
         Array.from({ length: count }, (_, i) => chunk(`${word} filler ${i}`, [1, 0, 0]));
       await store.writeFiles([
@@ -107,6 +107,28 @@ for (const backend of testBackends()) {
       try {
         assert.deepEqual(Object.fromEntries(await migrated.documentFrequencies(['sign', 'cooki', 'key'])), { sign: 2, cooki: 1, key: 1 });
         assert.equal((await migrated.fileStates()).get('old.py')?.contentHash, '');
+      } finally {
+        await migrated.close();
+      }
+    });
+
+    test('migration 4 keeps a v3 index searchable and its vectors, and marks every file for re-analysis into fields', async () => {
+      const client = await backend.openClient('migrate4');
+      await applyMigrations(client, MIGRATIONS.slice(0, 3));
+      await client.exec(`
+        ALTER TABLE chunks ADD COLUMN embedding vector(3);
+        INSERT INTO project_meta (key, value) VALUES ('embedder', '{"id": "test-model", "dimensions": 3}');
+        INSERT INTO files (path, language, content_hash, size_bytes, line_count, chunk_count, mtime_ms) VALUES ('auth/tokens.py', 'python', 'v3-hash', 1, 1, 1, 5);
+        INSERT INTO chunks (file_id, path, language, extension, start_line, end_line, content, content_hash, search_vector, embedding)
+          SELECT id, path, 'python', 'py', 1, 1, 'sign the token', 'chunk-hash', $$'auth':1A 'token':2A,5B 'sign':3B$$::tsvector, '[0.6,0.8,0]' FROM files;
+        INSERT INTO lexeme_stats VALUES ('auth', 1), ('token', 1), ('sign', 1);`);
+      const migrated = await ProjectStore.open(client);
+      try {
+        assert.equal((await migrated.fileStates()).get('auth/tokens.py')?.contentHash, '', 'the next run re-analyses it');
+        assert.deepEqual([...(await migrated.embeddingsFor(['chunk-hash'])).values()], ['[0.6,0.8,0]'], 'and reuses its vector');
+        assert.equal((await migrated.matchingChunks(queryLexemes(['sign', 'token']), 5, {})).length, 1, 'meanwhile the old full text still matches');
+        const [{ version }] = await client.query<{ version: number }>('SELECT max(version)::int AS version FROM schema_migrations');
+        assert.equal(version, 4);
       } finally {
         await migrated.close();
       }

@@ -3,7 +3,7 @@
 import { UserError } from '../errors/userError.js';
 import { applyMigrations } from './migrations.js';
 import type { SqlClient } from './sqlClient.js';
-import { allOf, anyOf } from '../tokens/searchLexemes.js';
+import { coveredShare, rankKeywords, type IndexStatistics, type KeywordRanking, type KeywordTerm } from './keywordRanking.js';
 
 export interface EmbedderInfo {
   id: string;
@@ -17,7 +17,7 @@ export interface ChunkRecord {
   kind: string | null;
   content: string;
   contentHash: string;
-  /** tsvector input (searchLexemes.weightedTsvector): path and symbol lexemes weighted A, content lexemes B. */
+  /** tsvector input (searchLexemes.fieldTsvector): names A, directories B, comments C, code D. */
   searchText: string;
   /** The distinct lexemes of searchText, counted into the document frequencies. */
   lexemes: string[];
@@ -57,6 +57,18 @@ export interface RankedChunk {
   value: number;
   /** Full text only: share of the query's term weight (IDF) this chunk contains, in [0, 1]. */
   coverage?: number;
+  /** Full text only: the chunk's file, for file-level evidence. */
+  fileId?: number;
+}
+
+/** Keyword hits as fusion input: value score/(score+1) in [0, 1), coverage the IDF share of the question's words held. */
+export function keywordHitsAsRanked(ranking: KeywordRanking): RankedChunk[] {
+  return ranking.hits.map((hit) => ({
+    id: hit.id,
+    fileId: hit.fileId,
+    value: hit.score / (hit.score + 1),
+    coverage: coveredShare(ranking, (index) => hit.termScores[index] > 0),
+  }));
 }
 
 export interface StoredChunk {
@@ -87,16 +99,6 @@ const BUMP_GENERATION = `INSERT INTO project_meta (key, value) VALUES ('generati
   ON CONFLICT (key) DO UPDATE SET value = to_jsonb(project_meta.value::text::bigint + 1)`;
 /** One index run per project at a time, across processes: a session-level advisory lock in the project's database. */
 const INDEX_LOCK_KEYS = [0x63626d69, 1] as const; // 'cbmi'
-/** Full-text weights for D, C, B, A: headings (path, symbol) count most. */
-const RANK_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
-/**
- * Keyword search ranks at most this many chunks: every chunk matching any
- * query term while they are no more (exact BM25-style top-k); beyond that,
- * chunks holding every term, then chunks holding the rarest terms. Ranking
- * cost grows with the rows ranked, so this bounds a query's cost at any index
- * size (600 cost 0.005 MRR@10 on Django's questions against 3,000).
- */
-const CANDIDATE_BUDGET = 600;
 
 /** project_meta key: chunks still without vectors (-1: a run is writing chunks whose vectors follow). */
 export const EMBEDDINGS_PENDING_KEY = 'embeddings_pending';
@@ -144,6 +146,7 @@ function lexemeCounts(chunks: ChunkRecord[]): Map<string, number> {
 export class ProjectStore {
   private filePathsCache: { id: number; path: string }[] | null = null;
   private countsCache: IndexCounts | null = null;
+  private statisticsCache: IndexStatistics | null = null;
   private cachedGeneration: string | null = null;
 
   private constructor(private readonly client: SqlClient) {}
@@ -417,6 +420,7 @@ export class ProjectStore {
   private invalidateCaches(): void {
     this.filePathsCache = null;
     this.countsCache = null;
+    this.statisticsCache = null;
     this.cachedGeneration = null;
   }
 
@@ -490,71 +494,31 @@ export class ProjectStore {
   }
 
   /**
-   * Full-text retrieval ranked BM25-style: each query lexeme counts by its
-   * rarity (IDF, from document frequencies kept at write time) times its
-   * weighted frequency in the chunk, so a rare identifier outweighs a word
-   * that appears everywhere. Lexemes come from searchLexemes.queryLexemes.
+   * Full-text retrieval, exact BM25F-style top-k (keywordRanking.ts): each
+   * term counts by its rarity (IDF from document frequencies kept at write
+   * time) times its field-weighted, saturated, length-normalised frequency.
+   * `words` come from searchLexemes.queryTerms; `expansions` (identifier
+   * forms of the question's word runs) count only where the index holds them.
    */
-  async matchingChunks(lexemes: string[], limit: number, filters: ChunkFilters): Promise<RankedChunk[]> {
-    if (lexemes.length === 0) return [];
-    const dfOf = await this.documentFrequencies(lexemes);
-    const total = Math.max((await this.counts()).chunks, 1);
-    const idf = (df: number) => Math.log(1 + (total - df + 0.5) / (df + 0.5));
-    // Lexemes the index has never seen still count in the query's weight: a
-    // chunk matching only the other, incidental words is weak evidence.
-    const queryWeight = lexemes.reduce((sum, lexeme) => sum + idf(dfOf.get(lexeme) ?? 0), 0);
-    const present = lexemes
-      .filter((lexeme) => dfOf.has(lexeme))
-      .map((lexeme) => ({ lexeme, df: dfOf.get(lexeme) as number }))
-      .sort((a, b) => a.df - b.df || a.lexeme.localeCompare(b.lexeme));
-    if (present.length === 0) return [];
+  async keywordRanking(words: string[], expansions: KeywordTerm[], limit: number, filters: ChunkFilters, options: { exhaustive?: boolean } = {}): Promise<KeywordRanking> {
+    if (words.length === 0) return { hits: [], terms: [], wordWeights: new Map(), scored: 0, exact: true };
+    return rankKeywords(this.client, await this.indexStatistics(), words, expansions, limit, (params) => whereClause(filters, params), options);
+  }
 
-    const params: unknown[] = [limit];
-    // One ts_rank per lexeme (its weighted frequency; 0 when absent): the SQL
-    // sums them by IDF to rank, and the coverage is read off the same array.
-    const rankParts = present.map((term) => {
-      params.push(`'${term.lexeme}'`);
-      return `ts_rank('${RANK_WEIGHTS}', search_vector, $${params.length}::tsquery, 1)`;
-    });
-    const weights = present.map((term) => idf(term.df));
-    params.push(weights);
-    const score = weights.map((_, index) => `ranks[${index + 1}] * ($${params.length}::float8[])[${index + 1}]`).join(' + ');
-    const where = whereClause(filters, params);
-    const ranked = (condition: string) => `(SELECT id, ARRAY[${rankParts.join(', ')}] AS ranks FROM chunks WHERE ${condition} AND ${where})`;
-    const param = (value: string) => {
-      params.push(value);
-      return `$${params.length}::tsquery`;
-    };
-    const lexemesOf = (terms: { lexeme: string }[]) => terms.map((term) => term.lexeme);
-    let candidates: string;
-    if (present.reduce((sum, term) => sum + term.df, 0) <= CANDIDATE_BUDGET) {
-      candidates = ranked(`search_vector @@ ${param(anyOf(lexemesOf(present)))}`);
-    } else {
-      // Bounded: chunks holding every lexeme, then chunks holding the rarest
-      // ones; PostgreSQL reads the second only if the first leaves room.
-      const every = param(allOf(lexemesOf(present)));
-      const tiers = [ranked(`search_vector @@ ${every}`)];
-      if (present.length > 1) {
-        const rarest: string[] = [];
-        let room = CANDIDATE_BUDGET;
-        for (const term of present) {
-          if (rarest.length > 0 && term.df > room) break;
-          rarest.push(term.lexeme);
-          room -= term.df;
-        }
-        tiers.push(ranked(`search_vector @@ ${param(anyOf(rarest))} AND NOT (search_vector @@ ${every})`));
-      }
-      candidates = `SELECT * FROM (${tiers.join(' UNION ALL ')}) tiers LIMIT ${CANDIDATE_BUDGET}`;
+  /** Keyword hits with values in [0, 1) and their coverage of the question's words (see RankedChunk). */
+  async matchingChunks(lexemes: string[], limit: number, filters: ChunkFilters, expansions: KeywordTerm[] = []): Promise<RankedChunk[]> {
+    const ranking = await this.keywordRanking(lexemes, expansions, limit, filters);
+    return keywordHitsAsRanked(ranking);
+  }
+
+  /** Cached like counts(): search reads them on every query. */
+  private async indexStatistics(): Promise<IndexStatistics> {
+    const { chunks } = await this.counts();
+    if (!this.statisticsCache) {
+      const [{ lexemes }] = await this.client.query<{ lexemes: string | null }>('SELECT sum(chunk_count)::float8 AS lexemes FROM lexeme_stats');
+      this.statisticsCache = { chunks, averageLength: Math.max(1, Number(lexemes ?? 0) / Math.max(chunks, 1)) };
     }
-    const rows = await this.client.query<{ id: string; score: number; ranks: number[] }>(
-      `SELECT id, ${score} AS score, ranks FROM (${candidates}) candidates ORDER BY score DESC, id LIMIT $1`,
-      params,
-    );
-    return rows.map((row) => {
-      const matched = row.ranks.reduce((sum, rank, index) => sum + (Number(rank) > 0 ? weights[index] : 0), 0);
-      // score / (score + 1) maps the open-ended BM25-style sum into [0, 1).
-      return { id: Number(row.id), value: Number(row.score) / (Number(row.score) + 1), coverage: Math.min(1, matched / queryWeight) };
-    });
+    return this.statisticsCache;
   }
 
   async chunksById(ids: number[]): Promise<Map<number, StoredChunk>> {

@@ -59,22 +59,42 @@ export function queryLexemes(tokens: string[]): string[] {
 }
 
 export interface WeightedText {
-  /** tsvector input text, e.g. `'sign':1A '2':2B,5B`. */
+  /** tsvector input text, e.g. `'sign':1A '2':2B,5D`. */
   searchText: string;
   /** Its distinct lexemes (for document frequencies). */
   lexemes: string[];
 }
 
 /**
- * A tsvector literal for a chunk: heading tokens (path, symbols) with weight
- * A, then body tokens with weight B, numbered as one sequence like
- * `setweight(…,'A') || setweight(…,'B')` would.
+ * The fields of a chunk, weighted separately (BM25F-style) through the
+ * tsvector weights: A the file's name and the chunk's symbols (with their
+ * compounds, identifierCompounds), B the directories of its path, C its
+ * comments and docstrings, D the rest of its code.
  */
-export function weightedTsvector(headingTokens: string[], bodyTokens: string[]): WeightedText {
+export interface ChunkFields {
+  name: string[];
+  directories: string[];
+  comments: string[];
+  body: string[];
+}
+
+/** The weight letter of each field, in the order they are numbered. */
+const FIELD_WEIGHTS = [
+  ['name', 'A'],
+  ['directories', 'B'],
+  ['comments', 'C'],
+  ['body', 'D'],
+] as const;
+
+/**
+ * A tsvector literal for a chunk, its fields numbered as one sequence like
+ * `setweight(…,'A') || setweight(…,'B') || …` would.
+ */
+export function fieldTsvector(fields: ChunkFields): WeightedText {
   const positions = new Map<string, string[]>();
   let position = 0;
-  const add = (tokens: string[], weight: 'A' | 'B') => {
-    for (const token of tokens) {
+  for (const [field, weight] of FIELD_WEIGHTS) {
+    for (const token of fields[field]) {
       position++;
       const lexeme = lexemeOf(token);
       if (!lexeme) continue;
@@ -82,12 +102,73 @@ export function weightedTsvector(headingTokens: string[], bodyTokens: string[]):
       if (!list) positions.set(lexeme, (list = []));
       if (list.length < MAX_POSITIONS_PER_LEXEME) list.push(`${Math.min(position, MAX_POSITION)}${weight}`);
     }
-  };
-  add(headingTokens, 'A');
-  add(bodyTokens, 'B');
+  }
   const parts: string[] = [];
   for (const [lexeme, list] of positions) parts.push(`'${lexeme}':${list.join(',')}`);
   return { searchText: parts.join(' '), lexemes: [...positions.keys()] };
+}
+
+/** Identifiers with more pieces than this get no compounds (generated names). */
+const MAX_COMPOUND_PIECES = 6;
+
+/**
+ * Every run of two or more consecutive pieces of a declared name, joined:
+ * `parse_retry_after` → parseretry, parseretryafter, retryafter. Indexed for
+ * symbol and file names only (not every identifier in a body, which would
+ * multiply the vocabulary); queries form the same joins from consecutive
+ * words (queryTerms), so "parse the retry-after header" meets the function
+ * whose name says exactly that, and `getUserById` meets "get user by id".
+ */
+export function identifierCompounds(pieces: string[]): string[] {
+  if (pieces.length < 2 || pieces.length > MAX_COMPOUND_PIECES) return [];
+  const compounds: string[] = [];
+  for (let start = 0; start < pieces.length - 1; start++) {
+    for (let end = start + 2; end <= pieces.length; end++) compounds.push(pieces.slice(start, end).join(''));
+  }
+  return compounds;
+}
+
+export interface QueryExpansion {
+  lexeme: string;
+  /** Lexemes of the question's words it stands for. */
+  covers: string[];
+}
+
+export interface QueryTerms {
+  /** Lexemes of the question's own words. */
+  words: string[];
+  /**
+   * Joins of consecutive words (`retryafter`, `getuserbyid`) and initials of
+   * three or four consecutive words ("out of memory" → `oom`): how code names
+   * things, to be used only where the index holds them.
+   */
+  expansions: QueryExpansion[];
+}
+
+const PLAIN = /^(?:[a-z]+|[0-9]+)$/;
+const MAX_EXPANSIONS = 60;
+
+/** A question's lexemes, and the identifier forms its word sequences could take. */
+export function queryTerms(tokens: string[], maxWords = Infinity): QueryTerms {
+  const words = queryLexemes(tokens).slice(0, maxWords);
+  const known = new Set(words);
+  const expansions = new Map<string, QueryExpansion>();
+  const add = (token: string, run: string[]) => {
+    const lexeme = lexemeOf(token);
+    if (!lexeme || known.has(lexeme) || expansions.has(lexeme)) return;
+    const covers = queryLexemes(run).filter((word) => known.has(word));
+    if (covers.length > 0) expansions.set(lexeme, { lexeme, covers });
+  };
+  // Only plain words: whole identifiers the tokenizer kept are already lexemes.
+  const sequence = tokens.filter((token) => PLAIN.test(token));
+  for (let start = 0; start < sequence.length; start++) {
+    for (let length = 2; length <= 4 && start + length <= sequence.length; length++) {
+      const run = sequence.slice(start, start + length);
+      add(run.join(''), run);
+      if (length >= 3 && run.every((word) => /^[a-z]/.test(word))) add(run.map((word) => word[0]).join(''), run);
+    }
+  }
+  return { words, expansions: [...expansions.values()].slice(0, MAX_EXPANSIONS) };
 }
 
 /** tsquery text OR-ing the lexemes (already safe: [a-z0-9]). */

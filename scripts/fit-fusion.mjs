@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// Re-fits the hybrid fusion (FUSION in src/search/hybridSearcher.ts) offline,
+// from candidate lists recorded by
+//   codebase-mcp bench quality --corpus DIR --queries SET.json --candidates SET.candidates.json
+// one file per labelled set (and the sample set: node scripts/fit-fusion.mjs --sample writes it).
+// It replays the real `fuse` over a grid of parameters and scores each by
+// MRR@10 per set, with leave-one-set-out cross-validation: for each set, the
+// parameters are chosen on the others (best mean MRR@10 among those that keep
+// hybrid at or above keyword-only on every training set) and scored on it.
+// The final line is the fit on all sets: copy it into FUSION.
+//
+//   npm run build && node scripts/fit-fusion.mjs a.candidates.json b.candidates.json …
+// Rerun it when the embedder changes (its vector lists change).
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { FUSION, fuse } from '../dist/search/hybridSearcher.js';
+import { goldRank, qualityScores } from '../dist/search/retrievalMetrics.js';
+
+const files = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+if (files.length < 2) {
+  console.error('usage: node scripts/fit-fusion.mjs SET1.candidates.json SET2.candidates.json … (two sets at least, for cross-validation)');
+  process.exit(2);
+}
+const sets = await Promise.all(
+  files.map(async (file) => {
+    const dump = JSON.parse(await readFile(file, 'utf8'));
+    if (dump.schema !== 'codebase-mcp/fusion-candidates@1') throw new Error(`${file} is not a bench quality --candidates file`);
+    for (const query of dump.queries) query.limit = dump.searchLimit;
+    for (const query of dump.queries) query.paths = new Map([...query.vector, ...query.keyword].map((hit) => [hit.id, hit.path]));
+    return { name: basename(file).replace(/\.candidates\.json$|\.json$/, ''), limit: dump.searchLimit, queries: dump.queries };
+  }),
+);
+
+function scoresOf(set, ranker) {
+  return qualityScores(set.queries.map((query) => goldRank(ranker(query).slice(0, set.limit).map((id) => query.paths.get(id)), query.file)));
+}
+
+function mrr(set, ranker) {
+  const ranks = set.queries.map((query) => {
+    const ids = ranker(query).slice(0, set.limit);
+    return goldRank(ids.map((id) => query.paths.get(id)), query.file);
+  });
+  return qualityScores(ranks).mrrAt10;
+}
+const limitOf = (query) => query.limit;
+const hybrid = (parameters) => (query) => fuse(query.vector, query.keyword, limitOf(query), parameters).map((hit) => hit.id);
+const keywordOnly = (query) => query.keyword.map((hit) => hit.id);
+const semanticOnly = (query) => query.vector.map((hit) => hit.id);
+
+const grid = [];
+for (const base of [0, 0.2, 0.4, 0.6, 0.8])
+  for (const perCoverage of [0, 0.4, 0.8, 1.2, 1.6])
+    for (const max of [0.6, 0.8, 0.9, 1])
+      for (const coveragePower of [0, 1, 2])
+        for (const vectorPower of [1, 2, 4]) if (base <= max) grid.push({ base, perCoverage, max, coveragePower, vectorPower });
+
+const scored = grid.map((parameters) => ({ parameters, mrr: sets.map((set) => mrr(set, hybrid(parameters))) }));
+const keyword = sets.map((set) => mrr(set, keywordOnly));
+const semantic = sets.map((set) => mrr(set, semanticOnly));
+const current = sets.map((set) => mrr(set, hybrid(FUSION)));
+
+function fit(training) {
+  const mean = (entry) => training.reduce((sum, i) => sum + entry.mrr[i], 0) / training.length;
+  const margin = (entry) => Math.min(...training.map((i) => entry.mrr[i] - keyword[i]));
+  const safe = scored.filter((entry) => margin(entry) >= 0);
+  const pool = safe.length ? safe : scored;
+  return pool.reduce((best, entry) => {
+    const key = safe.length ? mean(entry) : margin(entry);
+    const bestKey = safe.length ? mean(best) : margin(best);
+    return key > bestKey + 1e-9 ? entry : best;
+  });
+}
+
+const f3 = (value) => value.toFixed(3);
+console.log(`${grid.length} parameter settings, ${sets.length} sets (${sets.map((set) => `${set.name}: ${set.queries.length}`).join(', ')})`);
+console.log('\nleave one set out: parameters fitted on the other sets, MRR@10 on the held-out set');
+console.log('set                  held-out hybrid  keyword  semantic  current FUSION  fitted on the others');
+sets.forEach((set, held) => {
+  const chosen = fit(sets.map((_, i) => i).filter((i) => i !== held));
+  console.log(`${set.name.padEnd(20)} ${f3(chosen.mrr[held]).padStart(15)}  ${f3(keyword[held]).padStart(7)}  ${f3(semantic[held]).padStart(8)}  ${f3(current[held]).padStart(14)}  ${JSON.stringify(chosen.parameters)}`);
+});
+const all = fit(sets.map((_, i) => i));
+console.log(`\nfitted on all sets: ${JSON.stringify(all.parameters)}`);
+console.log(sets.map((set, i) => `  ${set.name}: hybrid ${f3(all.mrr[i])} (keyword ${f3(keyword[i])}, current ${f3(current[i])})`).join('\n'));
+console.log('\nwith the fit on all sets, hybrid scores (as bench quality would print them):');
+for (const set of sets) console.log(`  ${set.name}: ${JSON.stringify(scoresOf(set, hybrid(all.parameters)))}`);
