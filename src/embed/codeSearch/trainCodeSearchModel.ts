@@ -52,7 +52,7 @@ export const DEFAULT_TRAINING_OPTIONS: Omit<TrainingOptions, 'id'> = {
   wordBuckets: 1 << 18,
   identifierBuckets: 0,
   headLineBoost: 2,
-  epochs: 3,
+  epochs: 2,
   batchSize: 256,
   learningRate: 0.01,
   tableLearningRate: 0.1,
