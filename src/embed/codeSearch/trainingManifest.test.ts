@@ -51,6 +51,8 @@ function installedCorpora(): string[] {
   const candidates = [
     ...(process.env.CODEBASE_MCP_EVAL_CORPORA ?? '').split(':').filter(Boolean),
     join(cache, 'codebase-mcp/bench/django-corpus'),
+    join(cache, 'codebase-mcp/bench/js-corpus'),
+    join(cache, 'codebase-mcp/bench/postgres-corpus'),
     '/usr/lib/python3/dist-packages/django',
   ];
   return candidates.filter((dir) => existsSync(dir));
