@@ -5,8 +5,11 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { loadConfig } from '../config/config.js';
+import { createEmbedder } from '../embed/createEmbedder.js';
 import { UserError } from '../errors/userError.js';
 import type { BenchmarkResult } from './benchmarkResult.js';
+import { formatEmbedderCost, measureEmbedderCost } from './benchEmbedder.js';
 import { formatComparison, formatGenerated, formatPerQuery, formatQuality, formatReport } from './benchFormat.js';
 import { checkTargets } from './benchTargets.js';
 import { compareResults, DEFAULT_COMPARE_OPTIONS } from './compareResults.js';
@@ -271,5 +274,20 @@ See docs/benchmarks.md.`,
     });
 
   registerFreshnessBench(bench, progressLine);
-}
 
+  bench
+    .command('embedder')
+    .description('Cost of the configured embedder (CODEBASE_MCP_EMBEDDER) per chunk and per query, on one core, over a corpus and labelled questions')
+    .requiredOption('-c, --corpus <dir>', 'a codebase: its files are scanned and chunked as the indexer does')
+    .requiredOption('-q, --queries <file>', 'labelled questions (bench/queries/*.json); only the question texts are used')
+    .option('--max-chunks <n>', 'most chunks embedded', wholeNumber('--max-chunks', 1), 20_000)
+    .option('--json', 'print the result JSON')
+    .action(async (options) => {
+      const config = loadConfig();
+      const embedder = await createEmbedder(config.embedder, { cacheDir: config.cacheDir });
+      const queries = (await loadLabelledQueries(options.queries)).map((query) => query.query);
+      const cost = await measureEmbedderCost(embedder, { corpus: options.corpus, queries, maxChunks: options.maxChunks });
+      if (options.json) printJson(cost);
+      else console.log(formatEmbedderCost(cost));
+    });
+}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig, type Config } from '../config/config.js';
 import { CodebaseService } from '../core/codebaseService.js';
-import { loadWordVectorEmbedder } from '../embed/wordVectorEmbedder.js';
+import { createEmbedder } from '../embed/createEmbedder.js';
 import { silentLogger } from '../logging/logger.js';
 
 export type BenchBackend = 'embedded' | 'server';
@@ -45,7 +45,7 @@ export async function openBenchService(
     await rm(home, { recursive: true, force: true });
     throw new Error('--backend server needs DATABASE_URL (or CODEBASE_MCP_DATABASE_URL) set to a PostgreSQL server with pgvector.');
   }
-  const service = CodebaseService.create(config, () => loadWordVectorEmbedder(), silentLogger, { idleTimeoutMs: KEEP_OPEN_MS, watch: serviceOptions.watch });
+  const service = CodebaseService.create(config, () => createEmbedder(config.embedder, { cacheDir: config.cacheDir }), silentLogger, { idleTimeoutMs: KEEP_OPEN_MS, watch: serviceOptions.watch });
   let disposing: Promise<void> | null = null;
   const dispose = () => {
     disposing ??= (async () => {
@@ -76,7 +76,7 @@ export async function openBenchService(
 
 /** Drops the databases of the projects a benchmark registry lists (embedded projects go with the temporary home). */
 async function removeServerProjects(config: Config): Promise<void> {
-  const cleaner = CodebaseService.create(config, () => loadWordVectorEmbedder(), silentLogger, { idleTimeoutMs: 0 });
+  const cleaner = CodebaseService.create(config, () => createEmbedder(config.embedder, { cacheDir: config.cacheDir }), silentLogger, { idleTimeoutMs: 0 });
   try {
     for (const project of await cleaner.listProjects()) await cleaner.removeProject(project.name);
   } finally {

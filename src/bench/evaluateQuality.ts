@@ -5,7 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { WORD_VECTOR_EMBEDDER_ID } from '../embed/wordVectorEmbedder.js';
+import { embedderIdFor } from '../embed/createEmbedder.js';
 import { UserError } from '../errors/userError.js';
 import type { SearchResponse } from '../search/hybridSearcher.js';
 import { goldRank, qualityScores, type LabelledQuery } from '../search/retrievalMetrics.js';
@@ -127,7 +127,7 @@ export async function evaluateQuality(options: QualityOptions): Promise<QualityR
     schema: QUALITY_SCHEMA,
     createdAt: new Date().toISOString(),
     machine: machineInfo(),
-    versions: { ...softwareVersions(), ripgrep, embedder: WORD_VECTOR_EMBEDDER_ID },
+    versions: { ...softwareVersions(), ripgrep, embedder: embedderIdFor(bench.config.embedder) },
     backend: bench.backend,
     corpus: { path: corpusPath, hash: corpus.hash, files: corpus.files },
     index,

@@ -23,6 +23,15 @@ describe('embedder settings from the environment', () => {
     assert.deepEqual(embedderSettingsFromEnv({}), { provider: 'word-vectors' });
   });
 
+  test('code-search: the model trained here, or another file in its format', () => {
+    assert.deepEqual(embedderSettingsFromEnv({ CODEBASE_MCP_EMBEDDER: 'code-search' }), { provider: 'code-search' });
+    assert.deepEqual(embedderSettingsFromEnv({ CODEBASE_MCP_EMBEDDER: 'Code-Search', CODEBASE_MCP_EMBEDDING_MODEL: '/models/other.bin' }), {
+      provider: 'code-search',
+      modelFile: '/models/other.bin',
+    });
+    assert.equal(embedderIdFor({ provider: 'code-search' }), 'code-search-v1');
+  });
+
   test('Ollama: model, URL and tuning from their variables', () => {
     assert.deepEqual(
       embedderSettingsFromEnv({
@@ -80,7 +89,7 @@ describe('embedder settings from the environment', () => {
   });
 
   test('bad values are errors that name their variable', () => {
-    assert.throws(() => embedderSettingsFromEnv({ CODEBASE_MCP_EMBEDDER: 'cohere' }), configError(/^CODEBASE_MCP_EMBEDDER must be one of word-vectors, ollama, openai, transformers; got "cohere"/));
+    assert.throws(() => embedderSettingsFromEnv({ CODEBASE_MCP_EMBEDDER: 'cohere' }), configError(/^CODEBASE_MCP_EMBEDDER must be one of word-vectors, code-search, ollama, openai, transformers; got "cohere"/));
     assert.throws(
       () => embedderSettingsFromEnv({ CODEBASE_MCP_EMBEDDER: 'ollama', CODEBASE_MCP_EMBEDDING_BATCH_SIZE: 'lots' }),
       configError(/^CODEBASE_MCP_EMBEDDING_BATCH_SIZE must be a positive whole number; got "lots"/),
@@ -121,6 +130,17 @@ describe('embedder settings schema', () => {
 describe('createEmbedder', () => {
   const servers: FakeEmbeddingServer[] = [];
   after(() => Promise.all(servers.map((server) => server.close())));
+
+  test('builds the code-search embedder from the committed weights, offline', async () => {
+    const settings = { provider: 'code-search' as const };
+    const embedder = await createEmbedder(settings);
+    assert.equal(embedder.id, embedderIdFor(settings));
+    assert.equal((await embedder.embedQuery('parse a date')).length, embedder.dimensions);
+    await assert.rejects(
+      createEmbedder({ provider: 'code-search', modelFile: '/nonexistent/model.bin' }),
+      /The code-search model \/nonexistent\/model\.bin cannot be read \(ENOENT\)/,
+    );
+  });
 
   test('builds an Ollama embedder whose id is the one predicted from the settings', async () => {
     const server = await startFakeOllamaServer({ dimensions: 12 });

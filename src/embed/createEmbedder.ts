@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors/userError.js';
+import { CODE_SEARCH_EMBEDDER_ID, loadCodeSearchEmbedder, readCodeSearchModelId } from './codeSearch/codeSearchEmbedder.js';
 import type { Embedder } from './embedder.js';
 import type { RetryNotice } from './embeddingHttp.js';
 import { createOllamaEmbedder, OLLAMA_DEFAULTS, ollamaEmbedderId } from './ollamaEmbedder.js';
@@ -13,7 +14,7 @@ import { createOpenAiEmbedder, openAiEmbedderId } from './openaiEmbedder.js';
 import { createTransformersEmbedder, transformersEmbedderId } from './transformersEmbedder.js';
 import { loadWordVectorEmbedder, WORD_VECTOR_EMBEDDER_ID } from './wordVectorEmbedder.js';
 
-export const EMBEDDER_PROVIDERS = ['word-vectors', 'ollama', 'openai', 'transformers'] as const;
+export const EMBEDDER_PROVIDERS = ['word-vectors', 'code-search', 'ollama', 'openai', 'transformers'] as const;
 export type EmbedderProvider = (typeof EMBEDDER_PROVIDERS)[number];
 
 const positiveInt = z.number().int().positive();
@@ -27,6 +28,14 @@ const wordVectorSettings = z
     provider: z.literal('word-vectors'),
     /** The converted word-vector file (default: in the cache directory). */
     cacheFile: z.string().min(1).optional(),
+  })
+  .strict();
+
+const codeSearchSettings = z
+  .object({
+    provider: z.literal('code-search'),
+    /** Another model file in the same format (default: the one shipped in assets/models/). */
+    modelFile: z.string().min(1).optional(),
   })
   .strict();
 
@@ -68,6 +77,7 @@ const transformersSettings = z
 
 export const embedderSettingsSchema = z.discriminatedUnion('provider', [
   wordVectorSettings,
+  codeSearchSettings,
   ollamaSettings,
   openAiSettings,
   transformersSettings,
@@ -103,6 +113,8 @@ export async function createEmbedder(settings: EmbedderSettings, runtime: Embedd
   switch (checked.provider) {
     case 'word-vectors':
       return loadWordVectorEmbedder({ cacheFile: checked.cacheFile });
+    case 'code-search':
+      return loadCodeSearchEmbedder({ modelFile: checked.modelFile });
     case 'ollama': {
       const { provider: _, ...options } = checked;
       return createOllamaEmbedder({ ...options, onRetry: runtime.onRetry });
@@ -127,6 +139,8 @@ export function embedderIdFor(settings: EmbedderSettings): string {
   switch (settings.provider) {
     case 'word-vectors':
       return WORD_VECTOR_EMBEDDER_ID;
+    case 'code-search':
+      return settings.modelFile ? readCodeSearchModelId(settings.modelFile) : CODE_SEARCH_EMBEDDER_ID;
     case 'ollama':
       return ollamaEmbedderId(settings.model ?? OLLAMA_DEFAULTS.model);
     case 'openai':
@@ -190,6 +204,10 @@ export function embedderSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): E
         );
       }
       raw = { provider };
+      break;
+    case 'code-search':
+      // The model variable names another model file in the same format.
+      raw = { provider, modelFile: model };
       break;
     case 'ollama': {
       const explicitUrl = read(EMBEDDER_ENV.ollamaUrl);

@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { identifiersIn, splitIdentifier } from '../tokens/codeTokens.js';
 import { CODE_ABBREVIATIONS } from './codeAbbreviations.js';
 import type { Embedder } from './embedder.js';
-import { fnv1a } from './fnv1a.js';
+import { embedInSlices } from './embedInSlices.js';
+import { fallbackVector, normalized } from './fallbackVector.js';
 import { isStopWord } from './stopWords.js';
 import { ensureWordVectorCache } from './wordVectorCacheLocation.js';
 import { decodeWordVectorFile, type WordVectorTable } from './wordVectorFile.js';
@@ -58,15 +59,7 @@ export class WordVectorEmbedder implements Embedder {
   }
 
   async embedDocuments(texts: string[]): Promise<Float32Array[]> {
-    const vectors: Float32Array[] = [];
-    for (const text of texts) {
-      // Embedding is CPU work: let a server answer requests between slices of a big batch.
-      if (vectors.length > 0 && vectors.length % DOCUMENTS_BETWEEN_YIELDS === 0) {
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      vectors.push(this.embed(text));
-    }
-    return vectors;
+    return embedInSlices(texts, (text) => this.embed(text), DOCUMENTS_BETWEEN_YIELDS);
   }
 
   async embedQuery(text: string): Promise<Float32Array> {
@@ -183,34 +176,6 @@ export class WordVectorEmbedder implements Embedder {
     const probability = 1 / ((rank + 1) * ZIPF_HARMONIC);
     return SIF_A / (SIF_A + probability);
   }
-}
-
-function normalized(vector: Float64Array): Float32Array | undefined {
-  let norm = 0;
-  for (const value of vector) norm += value * value;
-  norm = Math.sqrt(norm);
-  if (!(norm > 1e-12)) return undefined;
-  return Float32Array.from(vector, (value) => value / norm);
-}
-
-/**
- * A text with no known word still needs a valid unit vector (pgvector's cosine on
- * a zero vector is NaN). A pseudo-random direction seeded by the text is
- * deterministic, and nearly orthogonal to everything else, so it matches nothing
- * by accident — only the same text.
- */
-function fallbackVector(text: string, dimensions: number): Float32Array {
-  let state = fnv1a(text.trim());
-  const next = () => {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const vector = Float64Array.from({ length: dimensions }, () => next() - 0.5);
-  return normalized(vector) ?? Float32Array.from({ length: dimensions }, () => 1 / Math.sqrt(dimensions));
 }
 
 // One table per cache file per process: projects share it instead of each
