@@ -22,6 +22,10 @@ after(removeTemporaryDirectories);
 
 const record = (name: string): ProjectRecord => ({ name, root: '/src/rehearsal', createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' });
 
+/** The schema version this code migrates to, and the one after it (what a later codebase-mcp would write). */
+const CURRENT = MIGRATIONS[MIGRATIONS.length - 1].version;
+const NEXT = CURRENT + 1;
+
 /** A project as schema version 2 left it: no lexeme_stats, no mtimes; two chunks with vectors. */
 async function versionTwoProject(client: SqlClient): Promise<void> {
   await applyMigrations(client, MIGRATIONS.slice(0, 2));
@@ -59,9 +63,9 @@ for (const backend of testBackends()) {
       const old = await client('upgrade');
       await versionTwoProject(old);
       const guard = await guardIn();
-      assert.deepEqual(await guard.plan(old), { from: 2, to: 3, pending: [{ version: 3, description: MIGRATIONS[2].description }], newer: false });
+      assert.deepEqual(await guard.plan(old), { from: 2, to: CURRENT, pending: MIGRATIONS.slice(2).map(({ version, description }) => ({ version, description })), newer: false });
       await guard.beforeOpen(old, record('upgrade'), backend.name);
-      assert.equal(await appliedSchemaVersion(old), 3);
+      assert.equal(await appliedSchemaVersion(old), CURRENT);
       const snapshot = guard.taken.get('upgrade') as string;
       assert.match(snapshot, /upgrade-schema2-\d{8}T\d{9}Z\.snapshot\.jsonl\.gz$/);
       const reader = await SnapshotReader.open(snapshot);
@@ -70,25 +74,25 @@ for (const backend of testBackends()) {
       const store = await ProjectStore.open(old);
       assert.deepEqual(Object.fromEntries(await store.documentFrequencies(['sign', 'cooki'])), { sign: 2, cooki: 1 });
       const [writtenBy] = await old.query<{ value: { schemaVersion: number } }>('SELECT value FROM project_meta WHERE key = $1', [WRITTEN_BY_KEY]);
-      assert.equal(writtenBy.value.schemaVersion, 3);
+      assert.equal(writtenBy.value.schemaVersion, CURRENT);
     });
 
     test('a migration that fails halfway leaves the project exactly as it was, names the snapshot, and the snapshot restores', async () => {
       const old = await client('failing');
       await versionTwoProject(old);
       const before = await dataDigest(old, 'failing');
-      const failing = { version: 4, description: 'rehearsal: fails halfway', sql: 'CREATE TABLE rehearsal_half_done (x int); INSERT INTO rehearsal_half_done VALUES (1); SELECT 1/0;' };
+      const failing = { version: NEXT, description: 'rehearsal: fails halfway', sql: 'CREATE TABLE rehearsal_half_done (x int); INSERT INTO rehearsal_half_done VALUES (1); SELECT 1/0;' };
       const guard = await guardIn([...MIGRATIONS, failing]);
       let snapshot = '';
       await assert.rejects(guard.beforeOpen(old, record('failing'), backend.name), (error: unknown) => {
         assert.ok(error instanceof UserError && error.code === 'MIGRATION_FAILED', String(error));
-        assert.match(error.message, /from schema version 2 to 4 failed: migration 4 \(rehearsal: fails halfway\) failed: division by zero/);
+        assert.match(error.message, new RegExp(`from schema version 2 to ${NEXT} failed: migration ${NEXT} \\(rehearsal: fails halfway\\) failed: division by zero`));
         assert.match(error.message, /still at schema version 2/);
         snapshot = guard.taken.get('failing') as string;
         assert.ok(error.hint?.includes(`codebase-mcp restore ${snapshot} --project failing --yes`), error.hint);
         return true;
       });
-      assert.equal(await appliedSchemaVersion(old), 2, 'migration 3 was rolled back with 4');
+      assert.equal(await appliedSchemaVersion(old), 2, `migrations 3..${CURRENT} were rolled back with ${NEXT}`);
       const [leftovers] = await old.query<{ half: string | null; stats: string | null }>(
         `SELECT to_regclass('rehearsal_half_done')::text AS half, to_regclass('lexeme_stats')::text AS stats`,
       );
@@ -98,7 +102,7 @@ for (const backend of testBackends()) {
       const fresh = await client('failing-restored');
       const reader = await SnapshotReader.open(snapshot);
       const loaded = await loadSnapshot(reader, fresh);
-      assert.deepEqual([loaded.schemaVersion, loaded.migratedTo], [2, 3]);
+      assert.deepEqual([loaded.schemaVersion, loaded.migratedTo], [2, CURRENT]);
       const restored = await ProjectStore.open(fresh);
       assert.deepEqual(await restored.counts(), { files: 1, chunks: 2 });
       assert.deepEqual(Object.fromEntries(await restored.documentFrequencies(['sign', 'key'])), { sign: 2, key: 1 });
@@ -111,11 +115,11 @@ for (const backend of testBackends()) {
       await guard.beforeOpen(project, record('newer'), backend.name);
       const snapshot = guard.taken.get('newer') as string;
       // What a later codebase-mcp would leave behind.
-      await project.exec(`INSERT INTO schema_migrations (version, description) VALUES (4, 'per-field ranking columns');
-        UPDATE project_meta SET value = '{"codebaseMcp": "0.9.0", "schemaVersion": 4}' WHERE key = '${WRITTEN_BY_KEY}';`);
+      await project.exec(`INSERT INTO schema_migrations (version, description) VALUES (${NEXT}, 'per-field ranking columns');
+        UPDATE project_meta SET value = '{"codebaseMcp": "0.9.0", "schemaVersion": ${NEXT}}' WHERE key = '${WRITTEN_BY_KEY}';`);
       await assert.rejects(guard.beforeOpen(project, record('newer'), backend.name), (error: unknown) => {
         assert.ok(error instanceof UserError && error.code === 'SCHEMA_TOO_NEW', String(error));
-        assert.match(error.message, /schema version 4 \(4: per-field ranking columns\), written by codebase-mcp 0\.9\.0; this codebase-mcp \(0\.1\.0\) knows schema versions up to 3/);
+        assert.match(error.message, new RegExp(`schema version ${NEXT} \\(${NEXT}: per-field ranking columns\\), written by codebase-mcp 0\\.9\\.0; this codebase-mcp \\(0\\.1\\.0\\) knows schema versions up to ${CURRENT}`));
         assert.ok(error.hint?.includes(`codebase-mcp restore ${snapshot} --project newer --yes`), error.hint);
         assert.match(error.hint ?? '', /Use codebase-mcp 0\.9\.0 or later/);
         return true;

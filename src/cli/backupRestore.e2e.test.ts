@@ -8,6 +8,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openPgliteDatabase } from '../store/pgliteDatabase.js';
+import { MIGRATIONS } from '../store/migrations.js';
 import { loadConfig } from '../config/config.js';
 import { SCRATCH_DATABASE_PREFIX, PROJECT_DATABASE_PREFIX } from '../store/databaseNames.js';
 import { parseScratchDatabaseComment } from '../store/scratch.js';
@@ -109,21 +110,25 @@ describe('backup and restore over the CLI (embedded)', () => {
     assert.deepEqual(await readdir(join(home, 'scratch')), []);
   });
 
+  /** The schema version this code migrates to, and the one a later release would write. */
+  const CURRENT = MIGRATIONS[MIGRATIONS.length - 1].version;
+  const NEXT = CURRENT + 1;
+
   test('rehearsal: migrate --dry-run lists the upgrade, migrate snapshots first, a newer schema is refused with the restore command, which works', async () => {
     await cli('restore', snapshot, '--project', 'aged');
     // Back to schema version 2, as the previous release left projects.
     const client = await openPgliteDatabase(join(home, 'projects', 'aged', 'pgdata'), loadConfig({ home }, env).cacheDir);
-    await client.exec(`DROP TABLE lexeme_stats; ALTER TABLE files DROP COLUMN mtime_ms; DELETE FROM schema_migrations WHERE version = 3;`);
+    await client.exec(`DROP TABLE lexeme_stats; ALTER TABLE files DROP COLUMN mtime_ms; DELETE FROM schema_migrations WHERE version >= 3;`);
     await client.close();
 
     const plan = json(await cli('migrate', '--project', 'aged', '--dry-run', '--json'));
     assert.deepEqual(
       plan.projects.map((entry: { project: string; from: number; pending: { version: number }[] }) => [entry.project, entry.from, entry.pending.map((step) => step.version)]),
-      [['aged', 2, [3]]],
+      [['aged', 2, MIGRATIONS.slice(2).map((migration) => migration.version)]],
     );
     const human = await cli('migrate', '--dry-run');
-    assert.match(human.stdout, /aged: would migrate from schema version 2 to 3:\n {2}3: document frequencies/);
-    assert.match(human.stdout, /sample: up to date \(schema version 3\)/);
+    assert.match(human.stdout, new RegExp(`aged: would migrate from schema version 2 to ${CURRENT}:\\n {2}3: document frequencies`));
+    assert.match(human.stdout, new RegExp(`sample: up to date \\(schema version ${CURRENT}\\)`));
     const migrated = json(await cli('migrate', '--project', 'aged', '--json'));
     const taken = migrated.projects[0].snapshot as string;
     assert.ok(taken.startsWith(join(home, 'snapshots', 'aged', 'aged-schema2-')), taken);
@@ -131,17 +136,17 @@ describe('backup and restore over the CLI (embedded)', () => {
 
     // A later release upgrades it further; then this one is run again.
     const upgraded = await openPgliteDatabase(join(home, 'projects', 'aged', 'pgdata'), loadConfig({ home }, env).cacheDir);
-    await upgraded.exec(`INSERT INTO schema_migrations (version, description) VALUES (4, 'ranking fields');
-      UPDATE project_meta SET value = '{"codebaseMcp": "0.2.0", "schemaVersion": 4}' WHERE key = 'schema_written_by';`);
+    await upgraded.exec(`INSERT INTO schema_migrations (version, description) VALUES (${NEXT}, 'ranking fields');
+      UPDATE project_meta SET value = '{"codebaseMcp": "0.2.0", "schemaVersion": ${NEXT}}' WHERE key = 'schema_written_by';`);
     await upgraded.close();
     const refused = await cli('search', 'password', '--project', 'aged');
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /Project 'aged' has schema version 4 \(4: ranking fields\), written by codebase-mcp 0\.2\.0/);
+    assert.match(refused.stderr, new RegExp(`Project 'aged' has schema version ${NEXT} \\(${NEXT}: ranking fields\\), written by codebase-mcp 0\\.2\\.0`));
     const command = /codebase-mcp (restore \S+ --project aged --yes)/.exec(refused.stderr);
     assert.ok(command, refused.stderr);
     assert.equal(command[1], `restore ${taken} --project aged --yes`);
     const restored = json(await cli(...command[1].split(' '), '--json'));
-    assert.deepEqual([restored.schemaVersion, restored.migratedTo], [2, 3]);
+    assert.deepEqual([restored.schemaVersion, restored.migratedTo], [2, CURRENT]);
     assert.deepEqual((await searches(cli, 'aged')).length, 2);
   });
 });
