@@ -30,7 +30,18 @@ const configSchema = z.object({
   idleTimeoutMs: z.coerce.number().int().min(0).max(24 * 3600 * 1000),
   logLevel: z.enum(LOG_LEVELS),
   logFile: z.string().min(1).optional(),
+  /** Outside a git repository, apply .gitignore files too (ripgrep's --no-require-git). */
+  noRequireGit: z.preprocess(booleanSetting, z.boolean({ invalid_type_error: 'must be true or false (or 1/0)' })),
 });
+
+/** Booleans from JSON, or from the environment as 1/0, true/false, yes/no. */
+function booleanSetting(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const normalised = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(normalised)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(normalised)) return false;
+  return value;
+}
 
 type BaseConfig = z.infer<typeof configSchema>;
 /** The embedding provider and its settings are validated by src/embed/createEmbedder.ts. */
@@ -49,6 +60,7 @@ const ENV_NAMES: Record<keyof BaseConfig, string[]> = {
   idleTimeoutMs: ['CODEBASE_MCP_IDLE_TIMEOUT_MS'],
   logLevel: ['CODEBASE_MCP_LOG_LEVEL'],
   logFile: ['CODEBASE_MCP_LOG_FILE'],
+  noRequireGit: ['CODEBASE_MCP_NO_REQUIRE_GIT'],
 };
 
 function xdgDir(variable: string, fallback: string, env: NodeJS.ProcessEnv): string {
@@ -66,6 +78,7 @@ function defaults(env: NodeJS.ProcessEnv): BaseConfig {
     maxFileBytes: 1024 * 1024,
     idleTimeoutMs: 60_000,
     logLevel: 'info',
+    noRequireGit: false,
   };
 }
 

@@ -1,13 +1,14 @@
 // The one core API. The CLI and the MCP server are thin adapters over it:
 // they parse input, call these methods, and format what comes back.
-import { realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, resolve, sep } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Embedder } from '../embed/embedder.js';
 import { UserError } from '../errors/userError.js';
 import { indexRepository, type IndexProgress, type IndexSummary } from '../indexer/indexRepository.js';
 import type { Logger } from '../logging/logger.js';
-import { searchChunks, type SearchResponse } from '../search/hybridSearcher.js';
+import { pathMatcher, searchChunks, type SearchResponse } from '../search/hybridSearcher.js';
 import {
   EmbeddedProjectRegistry,
   projectNameFromDirectory,
@@ -33,6 +34,8 @@ export interface IndexRequest {
   force?: boolean;
   /** Server mode: create a new project's database on this server instead of the registry's. */
   serverUrl?: string;
+  /** Outside a git repository, apply .gitignore files too (default: the `noRequireGit` setting). */
+  noRequireGit?: boolean;
 }
 
 export interface IndexOutcome {
@@ -97,8 +100,20 @@ export class CodebaseService {
 
   /** An existing directory, as an absolute real path (symlinks resolved). */
   async repositoryRoot(path: string, base = process.cwd()): Promise<string> {
+    // An empty path would resolve to the working directory and index it unasked.
+    if (path.trim() === '') {
+      throw new UserError('INVALID_INPUT', 'The repository path is empty.', 'Pass the directory of a repository to index, e.g. codebase-mcp index . for the current one.');
+    }
+    if (path.includes('\0')) {
+      throw new UserError('INVALID_INPUT', 'The repository path contains a NUL byte.', 'Pass the directory of a repository to index.');
+    }
     const absolute = isAbsolute(path) ? path : resolve(base, path);
-    const info = await stat(absolute).catch(() => null);
+    const info = await stat(absolute).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EACCES' || error.code === 'EPERM') {
+        throw new UserError('PATH_UNREADABLE', `Path ${absolute} cannot be reached (${error.code}).`, 'Check the permissions of its parent folders, or run as a user who can read it.');
+      }
+      return null;
+    });
     if (!info) {
       throw new UserError('PATH_NOT_FOUND', `Path ${absolute} does not exist.`, 'Pass the directory of a repository to index.');
     }
@@ -107,6 +122,15 @@ export class CodebaseService {
         'NOT_A_DIRECTORY',
         `Path ${absolute} is a file, not a directory.`,
         'Pass the repository directory that contains it instead.',
+      );
+    }
+    try {
+      await access(absolute, constants.R_OK | constants.X_OK);
+    } catch (error) {
+      throw new UserError(
+        'PATH_UNREADABLE',
+        `Directory ${absolute} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'no access'}).`,
+        'Check its permissions (it needs read and execute for this user), or run as a user who can read it.',
       );
     }
     return realpath(absolute);
@@ -135,6 +159,7 @@ export class CodebaseService {
     force: boolean,
     signal?: AbortSignal,
     onProgress?: (progress: IndexProgress) => void,
+    noRequireGit = this.config.noRequireGit,
   ): Promise<IndexSummary> {
     const embedder = await this.embedder();
     const embeddingCache = embedder.costly ? await this.registry.openEmbeddingCache() : null;
@@ -149,6 +174,7 @@ export class CodebaseService {
             onProgress,
             maxFileBytes: this.config.maxFileBytes,
             embeddingCache,
+            scan: { requireGit: !noRequireGit },
           }),
         ),
       )
@@ -172,7 +198,7 @@ export class CodebaseService {
   ): Promise<IndexOutcome> {
     const project = await this.prepareIndex(request);
     this.assertNotIndexing(project.name);
-    const summary = await this.runIndex(project, request.force === true, options.signal, options.onProgress);
+    const summary = await this.runIndex(project, request.force === true, options.signal, options.onProgress, request.noRequireGit);
     return { project, summary };
   }
 
@@ -191,7 +217,7 @@ export class CodebaseService {
   async startIndexJob(request: IndexRequest): Promise<{ job: IndexJob; alreadyRunning: boolean }> {
     const project = await this.prepareIndex(request);
     return this.jobs.start(project.name, project.root, (signal, onProgress) =>
-      this.runIndex(project, request.force === true, signal, onProgress),
+      this.runIndex(project, request.force === true, signal, onProgress, request.noRequireGit),
     );
   }
 
@@ -224,6 +250,7 @@ export class CodebaseService {
   }
 
   async search(input: SearchInput, directories: string[]): Promise<SearchOutcome> {
+    if (input.path) pathMatcher(input.path); // a malformed glob is refused before anything is opened
     const project = await this.resolveProject(input.project, directories);
     const mode = input.mode ?? 'hybrid';
     const response = await this.projects.use(project.name, async (open) => {

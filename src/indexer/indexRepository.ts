@@ -2,7 +2,8 @@
 // is written in one transaction, so a crash or a cancel leaves every file
 // either as it was or fully replaced; the next run picks up the rest.
 import type { Embedder } from '../embed/embedder.js';
-import { ScanRootError, scanRepository, type SkipReason } from '../scan/scanRepository.js';
+import { ScanRootError, scanRepository, type LeftOutRule, type ScanOptions, type ScanResult, type SkipReason } from '../scan/scanRepository.js';
+import { leftOutWarning } from '../scan/leftOutReport.js';
 import { UserError } from '../errors/userError.js';
 import type { EmbeddingCache } from '../store/embeddingCache.js';
 import type { FileWrite, ProjectStore, StoredFileState } from '../store/projectStore.js';
@@ -40,7 +41,19 @@ export interface IndexSummary {
   totalChunks: number;
   durationMs: number;
   errors: { path: string; message: string }[];
+  /** Which ignore rules applied: git's view of a repository, .gitignore files, or the product's rules only. */
+  ignoreMode: ScanResult['ignoreMode'];
+  /** Entries the ignore rules left out (a folder counts once), and the rules that did it, most first. */
+  ignoredEntries: number;
+  leftOutByRule: LeftOutRule[];
+  /** How the rules were applied (git missing, .gitignore files not read outside a repository). */
+  notices: string[];
+  /** Set when nothing was indexed, or the repository's rules left out most of what was found. */
+  warnings: string[];
 }
+
+/** Rules listed in a summary; the warning sums up the rest. */
+const RULES_IN_SUMMARY = 20;
 
 export interface IndexOptions {
   force?: boolean;
@@ -50,6 +63,8 @@ export interface IndexOptions {
   includeSecrets?: boolean;
   /** Shared across projects; null or absent: embed without it. */
   embeddingCache?: EmbeddingCache | null;
+  /** How ignore rules apply (git's view, .gitignore outside a repository). */
+  scan?: Pick<ScanOptions, 'requireGit' | 'useGit' | 'gitCommand'>;
 }
 
 /** Files read, chunked and embedded together, then written in one transaction. */
@@ -87,6 +102,11 @@ export async function indexRepository(
     totalChunks: 0,
     durationMs: 0,
     errors: [],
+    ignoreMode: 'product-rules',
+    ignoredEntries: 0,
+    leftOutByRule: [],
+    notices: [],
+    warnings: [],
   };
   const progress: IndexProgress = {
     phase: 'scanning',
@@ -110,14 +130,19 @@ export async function indexRepository(
 
   report('scanning');
   await store.prepareForEmbedder({ id: embedder.id, dimensions: embedder.dimensions }, options.force === true);
-  const scan = await scanRepository(root, { maxFileBytes: options.maxFileBytes, includeSecrets: options.includeSecrets }).catch(
+  const scan = await scanRepository(root, { ...options.scan, maxFileBytes: options.maxFileBytes, includeSecrets: options.includeSecrets }).catch(
     (error: unknown) => {
       // The root vanished or became unreadable since it was checked: the user's to fix, not a bug.
-      throw error instanceof ScanRootError ? new UserError('PATH_NOT_FOUND', error.message) : error;
+      if (!(error instanceof ScanRootError)) throw error;
+      throw new UserError(error.problem === 'unreadable' ? 'PATH_UNREADABLE' : error.problem === 'not-a-directory' ? 'NOT_A_DIRECTORY' : 'PATH_NOT_FOUND', error.message);
     },
   );
   for (const skipped of scan.skipped) skip(skipped.reason);
   summary.filesScanned = scan.files.length;
+  summary.ignoreMode = scan.ignoreMode;
+  summary.ignoredEntries = scan.ignoredCount;
+  summary.leftOutByRule = scan.leftOutByRule.slice(0, RULES_IN_SUMMARY);
+  summary.notices = scan.notices;
   progress.filesTotal = scan.files.length;
   checkCancelled();
 
@@ -189,6 +214,8 @@ export async function indexRepository(
   const counts = await store.counts();
   summary.totalFiles = counts.files;
   summary.totalChunks = counts.chunks;
+  const warning = leftOutWarning(root, scan, counts.files);
+  if (warning) summary.warnings.push(warning);
   summary.durationMs = Date.now() - started;
   report('done');
   return summary;

@@ -38,7 +38,8 @@ function jobText(job: IndexJob): string {
       return `Indexing '${job.project}': ${progress.phase}, ${progress.filesDone}/${progress.filesTotal} files, ${progress.chunksWritten} chunks written.`;
     case 'succeeded': {
       const summary = job.summary!;
-      return `Indexed '${job.project}': ${summary.totalFiles} files, ${summary.totalChunks} chunks (${summary.filesIndexed} files changed, ${summary.filesDeleted} removed) in ${(summary.durationMs / 1000).toFixed(1)} s.`;
+      const warnings = summary.warnings.map((warning) => `\nWarning: ${warning}`).join('');
+      return `Indexed '${job.project}': ${summary.totalFiles} files, ${summary.totalChunks} chunks (${summary.filesIndexed} files changed, ${summary.filesDeleted} removed) in ${(summary.durationMs / 1000).toFixed(1)} s.${warnings}`;
     }
     default:
       return `Indexing '${job.project}' ${job.state}: ${job.error ?? ''}`;
@@ -117,7 +118,7 @@ export function createMcpServer(service: CodebaseService, logger: Logger): McpSe
       annotations: { readOnlyHint: false, openWorldHint: false },
     },
     guarded('index_repository', async (args, extra) => {
-      const { job, alreadyRunning } = await service.startIndexJob(args);
+      const { job, alreadyRunning } = await service.startIndexJob({ ...args, noRequireGit: args.no_require_git });
       const deadline = Date.now() + (args.wait_seconds ?? 0) * 1000;
       while (job.state === 'running' && Date.now() < deadline && !extra.signal.aborted) {
         await reportProgress(extra, job);
@@ -156,7 +157,8 @@ export function createMcpServer(service: CodebaseService, logger: Logger): McpSe
       const content = statusContent(status);
       const text = status.job
         ? jobText(status.job)
-        : `Project '${content.project}': ${content.indexed_files} files, ${content.indexed_chunks} chunks indexed; no indexing job in this server session.`;
+        : `Project '${content.project}': ${content.indexed_files} files, ${content.indexed_chunks} chunks indexed; no indexing job in this server session.` +
+          content.warnings.map((warning) => `\nWarning: ${warning}`).join('');
       return result(content, text);
     }),
   );
