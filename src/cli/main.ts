@@ -12,6 +12,7 @@ import type { DoctorReport } from '../doctor/doctorCheck.js';
 import { runDoctor } from '../doctor/runDoctor.js';
 import { createEmbedder } from '../embed/createEmbedder.js';
 import { describeError, isBadInput, isUserError, UserError } from '../errors/userError.js';
+import { storageError } from '../errors/storageErrors.js';
 import { IndexCancelledError } from '../indexer/indexRepository.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createMcpServer } from '../mcp/mcpServer.js';
@@ -48,6 +49,8 @@ async function withService(work: (service: CodebaseService) => Promise<void>): P
   const service = openService(config, logger, 0);
   try {
     await work(service);
+  } catch (error) {
+    throw storageError(error, config.home) ?? error;
   } finally {
     await service.close();
   }

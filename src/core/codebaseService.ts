@@ -6,6 +6,7 @@ import { basename, isAbsolute, resolve, sep } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Embedder } from '../embed/embedder.js';
 import { UserError } from '../errors/userError.js';
+import { storageError } from '../errors/storageErrors.js';
 import { indexRepository, type IndexProgress, type IndexSummary } from '../indexer/indexRepository.js';
 import type { Logger } from '../logging/logger.js';
 import { pathMatcher, searchChunks, type SearchResponse } from '../search/hybridSearcher.js';
@@ -151,7 +152,9 @@ export class CodebaseService {
   private async prepareIndex(request: IndexRequest): Promise<ProjectRecord> {
     const root = await this.repositoryRoot(request.path);
     const name = await this.projectNameFor(root, request.project);
-    return this.registry.create(name, root, { serverUrl: request.serverUrl });
+    return this.registry.create(name, root, { serverUrl: request.serverUrl }).catch((error: unknown) => {
+      throw storageError(error, this.config.home) ?? error;
+    });
   }
 
   private async runIndex(
@@ -178,6 +181,9 @@ export class CodebaseService {
           }),
         ),
       )
+      .catch((error: unknown) => {
+        throw storageError(error, this.config.home) ?? error; // disk full or read-only: the user's to fix
+      })
       .finally(() => embeddingCache?.release());
     await this.registry.recordIndex(project.name, {
       finishedAt: new Date().toISOString(),

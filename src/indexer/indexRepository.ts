@@ -159,7 +159,7 @@ export async function indexRepository(
   const bulkLoad = options.force === true || scan.files.length - stored.size > BULK_LOAD_FILES;
   if (bulkLoad) await store.dropVectorIndex();
   const unreadable: string[] = [];
-  const prepareOptions = { force: options.force === true, includeSecrets: options.includeSecrets === true };
+  const prepareOptions = { force: options.force === true, includeSecrets: options.includeSecrets === true, maxFileBytes: options.maxFileBytes };
   // More than one batch: files are prepared on a worker thread, one batch ahead of the writes.
   const onThread = scan.files.length > FILES_PER_BATCH;
   const prepare = (start: number): Promise<PreparedBatch> => {

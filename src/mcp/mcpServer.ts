@@ -9,6 +9,7 @@ import type { CodebaseService } from '../core/codebaseService.js';
 import type { IndexJob } from '../core/indexJobs.js';
 import { indexRequest, projectName, searchRequest } from '../core/requests.js';
 import { describeError, isUserError } from '../errors/userError.js';
+import { storageError } from '../errors/storageErrors.js';
 import type { Logger } from '../logging/logger.js';
 import {
   indexStartedOutput,
@@ -78,7 +79,8 @@ export function createMcpServer(service: CodebaseService, logger: Logger): McpSe
     return async (args: Args, extra: Extra): Promise<CallToolResult> => {
       try {
         return await handler(args, extra);
-      } catch (error) {
+      } catch (thrown) {
+        const error = storageError(thrown, service.config.home) ?? thrown;
         if (!isUserError(error)) logger.error(`${name} failed: ${(error as Error).stack ?? String(error)}`);
         const text = isUserError(error)
           ? error.describe()

@@ -20,10 +20,7 @@ import { silentLogger } from '../logging/logger.js';
 import { SEARCH_MODES } from '../search/hybridSearcher.js';
 import { dropTestRegistry, testServerUrl, uniqueName, NO_SERVER_REASON } from '../testing/testBackends.js';
 import { isolatedEnv, removeTemporaryDirectories, temporaryDirectory } from '../testing/testEnvironment.js';
-
-/** Text that means a database error leaked instead of being turned into an answer. */
-export const RAW_DATABASE_ERROR =
-  /syntax error at or near|SQLSTATE|invalid byte sequence|unterminated quoted|no operand in tsquery|tsquery|at character \d+|relation "|column "|ERROR: |PGlite|\bpg_|duplicate key|null value in column/i;
+import { RAW_DATABASE_ERROR } from '../testing/rawDatabaseError.js';
 
 /** Fragments that mean something to SQL, to PostgreSQL's tsquery parser, to globs or to JSON. */
 const ADVERSARIAL_FRAGMENTS = [

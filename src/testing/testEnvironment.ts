@@ -52,9 +52,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<CliResult> {
+/** `uid`/`gid`: run as another user (a root test checking what an unprivileged user sees). */
+export function runCli(args: string[], options: { env: NodeJS.ProcessEnv; cwd?: string; uid?: number; gid?: number }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], { env: options.env, cwd: options.cwd ?? REPO_ROOT });
+    const child = spawn(process.execPath, [CLI_PATH, ...args], { env: options.env, cwd: options.cwd ?? REPO_ROOT, uid: options.uid, gid: options.gid });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data) => (stdout += data));
