@@ -2,23 +2,17 @@
 // CLI adapter: parses arguments, calls the core API, prints for people (or
 // --json for programs). Errors go to stderr with a non-zero exit code.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { dirname } from 'node:path';
 import { loadConfig, type Config } from '../config/config.js';
-import { CodebaseService } from '../core/codebaseService.js';
-import { parseInput, searchRequestSchema } from '../core/requests.js';
+import type { CodebaseApi } from '../core/codebaseApi.js';
+import { parseInput, searchRequestSchema, SEARCH_MODES } from '../core/requests.js';
 import { projectsContent, searchContent, statusContent } from '../core/responses.js';
 import type { DoctorReport } from '../doctor/doctorCheck.js';
-import { runDoctor } from '../doctor/runDoctor.js';
-import { createEmbedder } from '../embed/createEmbedder.js';
 import { describeError, isUserError, UserError } from '../errors/userError.js';
-import { IndexCancelledError } from '../indexer/indexRepository.js';
-import { createLogger, type Logger } from '../logging/logger.js';
-import { createMcpServer } from '../mcp/mcpServer.js';
-import { SEARCH_MODES } from '../search/hybridSearcher.js';
+import { createLogger } from '../logging/logger.js';
 import type { DriftReport, ProjectRecord } from '../store/projectRegistry.js';
-import { redactUrl } from '../store/serverUrl.js';
-import { registerBenchCommands } from '../bench/benchCommands.js';
+import { openApi } from '../client/openApi.js';
+import { registerServiceCommands } from './serviceCommands.js';
 import { createIndexProgressBar } from './progressBar.js';
 
 /** Exit codes: 0 success, 1 failure, 2 bad input or usage, 130 interrupted. */
@@ -37,19 +31,20 @@ function integer(name: string) {
   };
 }
 
-function openService(config: Config, logger: Logger, idleTimeoutMs?: number): CodebaseService {
-  return CodebaseService.create(config, () => createEmbedder(config.embedder, { cacheDir: config.cacheDir }), logger, { idleTimeoutMs });
+/** Settings for this command; --no-service (a global flag) wins over CODEBASE_MCP_SERVICE. */
+function commandConfig(program: Command): Config {
+  return loadConfig(program.opts<{ service?: boolean }>().service === false ? { useService: false } : {});
 }
 
-/** Runs a command with a service that is always closed (locks released) afterwards. */
-async function withService(work: (service: CodebaseService) => Promise<void>): Promise<void> {
-  const config = loadConfig();
+/** Runs a command against the service (or in-process with --no-service); always closed (locks released) afterwards. */
+async function withApi(program: Command, work: (api: CodebaseApi, config: Config) => Promise<void>): Promise<void> {
+  const config = commandConfig(program);
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.logFile);
-  const service = openService(config, logger, 0);
+  const api = await openApi(config, logger, { inProcessIdleMs: 0 });
   try {
-    await work(service);
+    await work(api, config);
   } finally {
-    await service.close();
+    await api.close();
   }
 }
 
@@ -120,6 +115,7 @@ export function buildProgram(): Command {
     .name('codebase-mcp')
     .description('Search local codebases by meaning and by keyword: an MCP server and CLI over PostgreSQL + pgvector.')
     .version('0.1.0')
+    .option('--no-service', 'work in this process instead of through the shared service (also CODEBASE_MCP_SERVICE=0)')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
@@ -128,6 +124,7 @@ Examples:
   codebase-mcp index ~/src/myrepo                 index a repository (only changed files on later runs)
   codebase-mcp search "where are passwords hashed"  search the project containing the current directory
   codebase-mcp serve                              run the MCP server on stdio (for Claude Code, Cursor, ...)
+  codebase-mcp service status                     the shared service every session and command uses
 
 Data lives in $CODEBASE_MCP_HOME (default ~/.local/share/codebase-mcp), or on a PostgreSQL server
 when DATABASE_URL is set (server mode). See docs/configuration.md.`,
@@ -137,15 +134,19 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
     .command('serve')
     .description('Run the MCP server on stdio (stdout carries only MCP protocol; logs go to stderr)')
     .action(async () => {
-      const config = loadConfig();
+      const config = commandConfig(program);
       const logger = createLogger(config.logLevel, config.logFile);
-      const service = openService(config, logger);
-      const server = createMcpServer(service, logger);
+      const api = await openApi(config, logger);
+      const [{ createMcpServer }, { StdioServerTransport }] = await Promise.all([
+        import('../mcp/mcpServer.js'),
+        import('@modelcontextprotocol/sdk/server/stdio.js'),
+      ]);
+      const server = createMcpServer(api, logger);
       let closing = false;
       const shutdown = async () => {
         if (closing) return;
         closing = true;
-        await service.close().catch((error) => logger.error(`shutdown: ${describeError(error)}`));
+        await api.close().catch((error) => logger.error(`shutdown: ${describeError(error)}`));
         process.exit(0);
       };
       process.stdin.on('end', shutdown);
@@ -153,7 +154,11 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
       process.on('SIGINT', shutdown);
       process.on('SIGTERM', shutdown);
       await server.connect(new StdioServerTransport());
-      logger.info(`codebase-mcp MCP server ready (data in ${config.home})`);
+      // Start (or find) the service now, so the first tool call does not wait for it.
+      if ('connect' in api) {
+        void (api as { connect(): Promise<unknown> }).connect().catch((error) => logger.warn(`the service is not reachable yet: ${describeError(error)}`));
+      }
+      logger.info(`codebase-mcp MCP server ready (data in ${config.home}${config.useService ? ', through the shared service' : ''})`);
     });
 
   program
@@ -166,13 +171,13 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
     .option('--json', 'print the summary as JSON')
     .option('--progress-json', 'report progress as JSON lines on stderr (for scripts and wrappers)')
     .action(async (path: string, options: { project?: string; force?: boolean; serverUrl?: string; json?: boolean; progressJson?: boolean }) => {
-      await withService(async (service) => {
+      await withApi(program, async (api) => {
         const controller = new AbortController();
         const interrupt = () => controller.abort();
         process.once('SIGINT', interrupt);
         const bar = createIndexProgressBar();
         try {
-          const { project, summary } = await service.indexRepository(
+          const { project, summary } = await api.indexRepository(
             { path, project: options.project, force: options.force, serverUrl: options.serverUrl },
             {
               signal: controller.signal,
@@ -235,8 +240,8 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
         max_tokens: options.maxTokens,
         context_lines: options.context,
       });
-      await withService(async (service) => {
-        const outcome = await service.search(input, [process.cwd()]);
+      await withApi(program, async (api) => {
+        const outcome = await api.search(input, [process.cwd()]);
         const content = searchContent(outcome);
         if (options.json) printJson(content);
         else {
@@ -252,8 +257,8 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
     .option('-p, --project <name>', 'project (default: the one containing the current directory)')
     .option('--json', 'print as JSON')
     .action(async (options: { project?: string; json?: boolean }) => {
-      await withService(async (service) => {
-        const content = statusContent(await service.status(options.project, [process.cwd()]));
+      await withApi(program, async (api) => {
+        const content = statusContent(await api.status(options.project, [process.cwd()]));
         if (options.json) return printJson(content);
         console.log(
           [
@@ -279,13 +284,14 @@ Drift is a project whose database (or data directory) is missing, or a project
 database that no project names. The subcommands repair it; each asks for --yes.`,
     )
     .action(async (options: { json?: boolean }) => {
-      await withService(async (service) => {
-        const records = await service.listProjects();
-        const drift = await service.projectDrift();
+      await withApi(program, async (api) => {
+        const records = await api.listProjects();
+        const drift = await api.projectDrift();
+        const { backend } = await api.storeInfo();
         const content = projectsContent(records);
         if (options.json) {
           return printJson({
-            backend: service.backend,
+            backend,
             projects: content.projects.map((project, index) => ({
               ...project,
               location: records[index].location ?? null,
@@ -297,7 +303,7 @@ database that no project names. The subcommands repair it; each asks for --yes.`
         const lines = content.projects.map(
           (project, index) =>
             `${project.name.padEnd(24)} ${String(project.files ?? 0).padStart(7)} files ${String(project.chunks ?? 0).padStart(8)} chunks  ${project.root}${
-              service.backend === 'server' ? whereStored(records[index]) : ''
+              backend === 'server' ? whereStored(records[index]) : ''
             }`,
         );
         if (lines.length === 0) lines.push('No projects yet. Run: codebase-mcp index <path>');
@@ -313,14 +319,15 @@ database that no project names. The subcommands repair it; each asks for --yes.`
     .option('--json', 'print what was removed as JSON')
     .action(async (name: string, options: { yes?: boolean }, command: Command) => {
       const { json } = command.optsWithGlobals<{ json?: boolean }>();
-      await withService(async (service) => {
-        const project = await service.resolveProject(name, []);
+      await withApi(program, async (api) => {
+        const project = await api.resolveProject(name, []);
+        const store = await api.storeInfo();
         const what =
-          service.backend === 'server'
-            ? `this drops database ${project.location} on ${project.server ?? redactUrl(service.config.databaseUrl ?? '')} (the index of ${project.root}) and the project's registry entry.`
+          store.backend === 'server'
+            ? `this drops database ${project.location} on ${project.server ?? store.server ?? ''} (the index of ${project.root}) and the project's registry entry.`
             : `this deletes ${project.location ? dirname(project.location) : 'its folder'} (the index of ${project.root}).`;
         requireYes(options.yes, `removing project '${name}': ${what}`);
-        const removed = await service.removeProject(name);
+        const removed = await api.removeProject(name);
         if (json) return printJson({ removed });
         console.log(`Removed project '${removed.project}' (${removed.server ? `database ${removed.location} on ${removed.server}` : removed.location}).`);
       });
@@ -333,8 +340,8 @@ database that no project names. The subcommands repair it; each asks for --yes.`
     .option('--json', 'print what was repaired as JSON')
     .action(async (options: { yes?: boolean }, command: Command) => {
       const { json } = command.optsWithGlobals<{ json?: boolean }>();
-      await withService(async (service) => {
-        const { missing } = await service.projectDrift();
+      await withApi(program, async (api) => {
+        const { missing } = await api.projectDrift();
         if (missing.length === 0) {
           if (json) return printJson({ repaired: [] });
           return console.log('Nothing to repair: every project has its database.');
@@ -343,7 +350,7 @@ database that no project names. The subcommands repair it; each asks for --yes.`
           options.yes,
           `this recreates ${missing.map((entry) => `${entry.location} (project '${entry.project}')`).join(', ')}, empty; nothing is dropped.`,
         );
-        const repaired = await service.repairMissingDatabases();
+        const repaired = await api.repairMissingDatabases();
         if (json) return printJson({ repaired });
         for (const entry of repaired) {
           console.log(`Recreated ${entry.location} for project '${entry.project}' (empty). Refill it: codebase-mcp index ${entry.root} --project ${entry.project}`);
@@ -358,8 +365,8 @@ database that no project names. The subcommands repair it; each asks for --yes.`
     .option('--json', 'print what was dropped as JSON')
     .action(async (options: { yes?: boolean }, command: Command) => {
       const { json } = command.optsWithGlobals<{ json?: boolean }>();
-      await withService(async (service) => {
-        const { orphans } = await service.projectDrift();
+      await withApi(program, async (api) => {
+        const { orphans } = await api.projectDrift();
         if (orphans.length === 0) {
           if (json) return printJson({ dropped: [] });
           return console.log('No orphaned project databases.');
@@ -368,7 +375,7 @@ database that no project names. The subcommands repair it; each asks for --yes.`
           options.yes,
           `this drops ${orphans.map((entry) => (entry.server ? `database ${entry.location} on ${entry.server}` : entry.location)).join(', ')}.`,
         );
-        const dropped = await service.dropOrphanDatabases();
+        const dropped = await api.dropOrphanDatabases();
         if (json) return printJson({ dropped });
         for (const entry of dropped) console.log(`Dropped ${entry.server ? `database ${entry.location} on ${entry.server}` : entry.location}.`);
       });
@@ -381,27 +388,38 @@ database that no project names. The subcommands repair it; each asks for --yes.`
     .addHelpText('after', '\nExit status: 0 when no check fails (skipped checks do not count), 1 when any check fails.')
     .action(async (options: { json?: boolean }) => {
       const config = loadConfig();
+      const [{ runDoctor }, { createEmbedder }] = await Promise.all([import('../doctor/runDoctor.js'), import('../embed/createEmbedder.js')]);
       const report = await runDoctor(config, () => createEmbedder(config.embedder, { cacheDir: config.cacheDir }));
       if (options.json) printJson(report);
       else console.log(formatDoctorHuman(report));
       if (!report.ok) process.exitCode = EXIT_FAILURE;
     });
 
-  registerBenchCommands(program);
+  registerServiceCommands(program, () => commandConfig(program));
 
   return program;
 }
 
+/** The bench tooling loads the indexer and searcher; only commands that may need it pay for that. */
+function mayNeedBench(args: string[]): boolean {
+  return args.length === 0 || args.some((arg) => arg === 'bench' || arg === 'help' || arg === '--help' || arg === '-h');
+}
+
 async function main(): Promise<void> {
   const program = buildProgram();
+  if (mayNeedBench(process.argv.slice(2))) {
+    const { registerBenchCommands } = await import('../bench/benchCommands.js');
+    registerBenchCommands(program);
+  }
   try {
     await program.parseAsync(process.argv);
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') process.exit(0);
     if (typeof code === 'string' && code.startsWith('commander.')) process.exit(EXIT_USAGE);
-    if (error instanceof IndexCancelledError) {
-      process.stderr.write(`Interrupted. ${error.message}\n`);
+    // By name: the indexer's error (in-process) and the service client's (remote) both say so.
+    if ((error as Error)?.name === 'IndexCancelledError') {
+      process.stderr.write(`Interrupted. ${(error as Error).message}\n`);
       process.exit(EXIT_INTERRUPTED);
     }
     process.stderr.write(`error: ${describeError(error)}\n`);

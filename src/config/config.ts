@@ -30,6 +30,13 @@ const configSchema = z.object({
   idleTimeoutMs: z.coerce.number().int().min(0).max(24 * 3600 * 1000),
   logLevel: z.enum(LOG_LEVELS),
   logFile: z.string().min(1).optional(),
+  /** Front ends talk to the shared service (false: today's in-process behaviour, for tests and scripts). */
+  useService: z.preprocess(
+    (value) => (typeof value === 'string' ? ({ '0': false, false: false, off: false, no: false, '1': true, true: true, on: true, yes: true } as Record<string, boolean>)[value.toLowerCase()] ?? value : value),
+    z.boolean({ invalid_type_error: 'must be 0 or 1 (also true/false, on/off)' }),
+  ),
+  /** The service exits after this long with no client connected and no job running. */
+  serviceIdleMs: z.coerce.number().int().min(100).max(7 * 24 * 3600 * 1000),
 });
 
 type BaseConfig = z.infer<typeof configSchema>;
@@ -49,6 +56,8 @@ const ENV_NAMES: Record<keyof BaseConfig, string[]> = {
   idleTimeoutMs: ['CODEBASE_MCP_IDLE_TIMEOUT_MS'],
   logLevel: ['CODEBASE_MCP_LOG_LEVEL'],
   logFile: ['CODEBASE_MCP_LOG_FILE'],
+  useService: ['CODEBASE_MCP_SERVICE'],
+  serviceIdleMs: ['CODEBASE_MCP_SERVICE_IDLE_MS'],
 };
 
 function xdgDir(variable: string, fallback: string, env: NodeJS.ProcessEnv): string {
@@ -66,6 +75,8 @@ function defaults(env: NodeJS.ProcessEnv): BaseConfig {
     maxFileBytes: 1024 * 1024,
     idleTimeoutMs: 60_000,
     logLevel: 'info',
+    useService: true,
+    serviceIdleMs: 30 * 60_000,
   };
 }
 

@@ -26,6 +26,8 @@ import { IndexJobs, type IndexJob } from './indexJobs.js';
 import { OpenProjects } from './openProjects.js';
 import { DEFAULT_LIMIT, DEFAULT_MAX_TOKENS, type SearchInput } from './requests.js';
 import { createHash } from 'node:crypto';
+import type { CodebaseApi, StartedJob, StoreInfo, WaitOptions } from './codebaseApi.js';
+import { redactUrl } from '../store/serverUrl.js';
 
 export interface IndexRequest {
   path: string;
@@ -55,7 +57,10 @@ export interface SearchOutcome extends SearchResponse {
 
 export type EmbedderLoader = () => Promise<Embedder>;
 
-export class CodebaseService {
+/** How often a waiting caller hears about a running job. */
+const PROGRESS_INTERVAL_MS = 500;
+
+export class CodebaseService implements CodebaseApi {
   readonly jobs = new IndexJobs();
   private readonly projects: OpenProjects;
   private embedderPromise: Promise<Embedder> | null = null;
@@ -85,6 +90,10 @@ export class CodebaseService {
 
   get backend(): ProjectRegistry['backend'] {
     return this.registry.backend;
+  }
+
+  async storeInfo(): Promise<StoreInfo> {
+    return { backend: this.registry.backend, server: this.config.databaseUrl ? redactUrl(this.config.databaseUrl) : null };
   }
 
   private embedder(): Promise<Embedder> {
@@ -187,11 +196,14 @@ export class CodebaseService {
     }
   }
 
-  /** Indexes in the background (MCP): returns at once with the job. */
-  async startIndexJob(request: IndexRequest): Promise<{ job: IndexJob; alreadyRunning: boolean }> {
+  /** Indexes in the background (MCP): returns at once with the job. `jobId` names it (a job resumed by a new service keeps its id). */
+  async startIndexJob(request: IndexRequest, options: { jobId?: string } = {}): Promise<StartedJob> {
     const project = await this.prepareIndex(request);
-    return this.jobs.start(project.name, project.root, (signal, onProgress) =>
-      this.runIndex(project, request.force === true, signal, onProgress),
+    return this.jobs.start(
+      project.name,
+      project.root,
+      (signal, onProgress) => this.runIndex(project, request.force === true, signal, onProgress),
+      options.jobId,
     );
   }
 
@@ -296,7 +308,11 @@ export class CodebaseService {
     return this.registry.dropOrphans();
   }
 
-  job(id: string): IndexJob {
+  async job(id: string): Promise<IndexJob> {
+    return this.knownJob(id);
+  }
+
+  private knownJob(id: string): IndexJob {
     const job = this.jobs.get(id);
     if (!job) {
       throw new UserError('UNKNOWN_JOB', `Unknown indexing job '${id}'.`, 'Use the job_id returned by index_repository, or ask by project instead.');
@@ -304,9 +320,21 @@ export class CodebaseService {
     return job;
   }
 
-  cancelJob(id: string): IndexJob {
-    this.job(id);
+  async cancelJob(id: string): Promise<IndexJob> {
+    this.knownJob(id);
     return this.jobs.cancel(id) as IndexJob;
+  }
+
+  async waitForJob(id: string, options: WaitOptions = {}): Promise<IndexJob> {
+    const job = this.knownJob(id);
+    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+    while (job.state === 'running' && Date.now() < deadline && !options.signal?.aborted) {
+      options.onProgress?.(job);
+      const tick = Math.min(PROGRESS_INTERVAL_MS, Math.max(0, deadline - Date.now()));
+      await Promise.race([this.jobs.wait(id), new Promise((resolve) => setTimeout(resolve, tick))]);
+    }
+    options.onProgress?.(job);
+    return job;
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,9 @@
 // every limit, so both adapters accept and refuse exactly the same things.
 import { z } from 'zod';
 import { UserError } from '../errors/userError.js';
-import { SEARCH_MODES } from '../search/hybridSearcher.js';
+import { SEARCH_MODES } from '../search/searchModes.js';
+
+export { SEARCH_MODES };
 
 export const projectName = z
   .string()

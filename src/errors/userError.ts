@@ -15,7 +15,38 @@ export type UserErrorCode =
   | 'INDEX_IN_PROGRESS'
   | 'DATABASE_UNAVAILABLE'
   | 'EMBEDDER_UNAVAILABLE'
-  | 'CONFIG_INVALID';
+  | 'CONFIG_INVALID'
+  | 'SERVICE_UNAVAILABLE'
+  | 'SERVICE_RUNNING'
+  | 'SERVICE_CONFIG_MISMATCH'
+  | 'SERVICE_SOCKET_UNSAFE';
+
+// Record, not a list: the compiler insists every code is here.
+const USER_ERROR_CODES: Record<UserErrorCode, true> = {
+  INVALID_INPUT: true,
+  PATH_NOT_FOUND: true,
+  NOT_A_DIRECTORY: true,
+  UNKNOWN_PROJECT: true,
+  NO_PROJECT_FOR_DIRECTORY: true,
+  PROJECT_LOCKED: true,
+  PROJECT_EXISTS: true,
+  NOT_INDEXED: true,
+  MODEL_MISMATCH: true,
+  UNKNOWN_JOB: true,
+  INDEX_IN_PROGRESS: true,
+  DATABASE_UNAVAILABLE: true,
+  EMBEDDER_UNAVAILABLE: true,
+  CONFIG_INVALID: true,
+  SERVICE_UNAVAILABLE: true,
+  SERVICE_RUNNING: true,
+  SERVICE_CONFIG_MISMATCH: true,
+  SERVICE_SOCKET_UNSAFE: true,
+};
+
+/** For errors that crossed a process boundary (the service socket) as plain data. */
+export function isUserErrorCode(code: string): code is UserErrorCode {
+  return Object.hasOwn(USER_ERROR_CODES, code);
+}
 
 export class UserError extends Error {
   readonly code: UserErrorCode;

@@ -9,8 +9,8 @@ import { isUserError } from '../errors/userError.js';
 import { codeTokens } from '../tokens/codeTokens.js';
 import { queryLexemes } from '../tokens/searchLexemes.js';
 
-export const SEARCH_MODES = ['hybrid', 'semantic', 'lexical'] as const;
-export type SearchMode = (typeof SEARCH_MODES)[number];
+import type { SearchMode } from './searchModes.js';
+export { SEARCH_MODES, type SearchMode } from './searchModes.js';
 
 export interface SearchRequest {
   query: string;
