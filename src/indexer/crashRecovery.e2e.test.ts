@@ -46,7 +46,8 @@ function indexAndKillAfterFirstBatch(repo: string, env: NodeJS.ProcessEnv): Prom
 
 test('after a SIGKILL mid-index the index is consistent and the next run completes only the rest', async () => {
   const home = await temporaryDirectory('crash-home');
-  const env = isolatedEnv(home);
+  // The crash of an in-process indexer (with the service, killing the CLI would not stop the job).
+  const env = isolatedEnv(home, { CODEBASE_MCP_SERVICE: '0' });
   const repo = await generateRepository();
 
   const crashed = await indexAndKillAfterFirstBatch(repo, env);

@@ -86,8 +86,15 @@ export class ServiceHost {
     this.logger.info(`service ${PACKAGE_VERSION} (protocol ${PROTOCOL_VERSION}) listening on ${this.paths.socket}, idle exit after ${this.config.serviceIdleMs} ms`);
   }
 
-  /** Starts again the jobs an earlier service left unfinished, under their ids. */
-  async resumePendingJobs(): Promise<void> {
+  private resuming: Promise<void> = Promise.resolve();
+
+  /** Starts again the jobs an earlier service left unfinished, under their ids; calls wait until they are known. */
+  resumePendingJobs(): Promise<void> {
+    this.resuming = this.resume();
+    return this.resuming;
+  }
+
+  private async resume(): Promise<void> {
     for (const entry of this.pending.list()) {
       if (entry.attempts >= MAX_RESUME_ATTEMPTS) {
         this.logger.warn(`giving up job ${entry.id} (${entry.request.path}): it did not finish in ${entry.attempts} services`);
@@ -229,6 +236,8 @@ export class ServiceHost {
     if (this.stopping) throw wireFailure('SERVICE_DRAINING', 'The service is stopping.');
     if (request.method === 'serviceStatus') return this.status(connection);
     if (!spec) throw wireFailure('UNKNOWN_METHOD', `The service has no method '${request.method}' (version ${PACKAGE_VERSION}).`);
+    // A front end retrying after a crash asks about a job this service is about to resume.
+    await this.resuming;
     const params = spec.params.safeParse(request.params ?? {});
     if (!params.success) {
       const issue = params.error.issues[0];
