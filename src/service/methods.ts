@@ -4,7 +4,7 @@
 // A new core method is one entry here (and one line in src/client/remoteApi.ts).
 import { z } from 'zod';
 import type { CodebaseApi } from '../core/codebaseApi.js';
-import { indexRequest, projectName, searchRequestSchema } from '../core/requests.js';
+import { indexRequest, searchRequestSchema } from '../core/requests.js';
 import {
   driftReportSchema,
   indexJobSchema,
@@ -45,10 +45,13 @@ function method<P, R>(spec: MethodSpec<P, R>): MethodSpec<P, R> {
 const none = z.object({}).strict();
 const directories = z.array(z.string().max(4096)).max(64);
 const jobId = z.string().min(1).max(100);
+/** Only bounded here: the core checks names itself, with the message users know. */
+const projectName = z.string().min(1).max(200);
 /** Absolute, resolved by the front end: the service's working directory means nothing to the caller. */
 const indexRequestSchema = z.object({
   ...indexRequest,
   path: z.string().min(1).max(4096).refine((path) => path.startsWith('/'), 'must be an absolute path'),
+  project: projectName.optional(),
   serverUrl: z.string().max(2000).optional(),
 });
 
