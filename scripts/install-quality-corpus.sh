@@ -3,6 +3,9 @@
 # Debian ships them (package python3-django), copied to a directory of their
 # own as DIR/django/… (translations, __pycache__ and symlinks left out).
 # The questions in bench/queries/django.json name files relative to DIR.
+# The other sets' corpora have their own installers: scripts/install-js-corpus.sh
+# (bench/queries/js-libraries.json) and scripts/install-postgres-corpus.sh
+# (bench/queries/postgres.json).
 #
 #   scripts/install-quality-corpus.sh [DIR]
 #

@@ -72,9 +72,12 @@ test('each mode is scored from its own per-question ranks', () => {
   }
 });
 
-test('the result records the corpus, and how much each question shares verbatim with its gold file', () => {
+test('the result records the corpus, what indexing it produced, and how much each question shares verbatim with its gold file', () => {
   assert.equal(result.corpus.files, 4);
   assert.match(result.corpus.hash, /^[0-9a-f]{64}$/);
+  assert.equal(result.index?.files, 4);
+  assert.ok((result.index?.chunks ?? 0) >= 4, `${result.index?.chunks} chunks for four files`);
+  assert.ok((result.index?.durationMs ?? -1) >= 0);
   assert.equal(result.perQuery[0].sharedRun, 2); // compute_invoice_total holds "invoice total" word for word
   assert.equal(result.perQuery[1].symbol, 'print_shipping_label');
 });

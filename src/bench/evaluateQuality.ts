@@ -88,9 +88,12 @@ export async function evaluateQuality(options: QualityOptions): Promise<QualityR
   }
 
   const bench = await openBenchService(options.backend);
+  let index: QualityResult['index'];
   try {
     progress(`indexing ${corpus.files} files (${bench.backend} store)`);
-    const { project } = await bench.service.indexRepository({ path: corpusPath, project: PROJECT });
+    const { project, summary } = await bench.service.indexRepository({ path: corpusPath, project: PROJECT });
+    index = { files: summary.totalFiles, chunks: summary.totalChunks, durationMs: summary.durationMs };
+    progress(`indexed ${index.files} files, ${index.chunks} chunks in ${(index.durationMs / 1000).toFixed(1)} s`);
     for (const mode of ['hybrid', 'semantic', 'lexical'] as const) {
       progress(`${options.queries.length} ${mode} searches`);
       for (const outcome of outcomes) {
@@ -122,6 +125,7 @@ export async function evaluateQuality(options: QualityOptions): Promise<QualityR
     versions: { ...softwareVersions(), ripgrep, embedder: WORD_VECTOR_EMBEDDER_ID },
     backend: bench.backend,
     corpus: { path: corpusPath, hash: corpus.hash, files: corpus.files },
+    index,
     queriesFile: resolve(options.queriesFile),
     settings: { searchLimit: QUALITY_SEARCH_LIMIT, cutoff: QUALITY_CUTOFF },
     modes: {

@@ -26,6 +26,8 @@ export interface QualityResult {
   versions: SoftwareVersions & { ripgrep: string | null; embedder: string };
   backend: BenchBackend;
   corpus: { path: string; hash: string; files: number };
+  /** What indexing the corpus produced and took (absent in files written before it was recorded). */
+  index?: { files: number; chunks: number; durationMs: number };
   queriesFile: string;
   settings: {
     /** Chunks fetched per search; their distinct files form the ranking. */
