@@ -297,6 +297,8 @@ export class CodebaseService implements CodebaseApi {
   async removeProject(name: string): Promise<RemovedProject> {
     validateProjectName(name);
     this.assertNotIndexing(name);
+    // A long-lived process (the service) may hold it open; its own lock must not stand in the way.
+    await this.projects.close(name);
     return this.registry.remove(name);
   }
 

@@ -56,6 +56,16 @@ export class OpenProjects {
     handle.idleTimer.unref();
   }
 
+  /** Closes one project now (its lock released), e.g. before its index is deleted; waits for calls using it. */
+  async close(name: string): Promise<void> {
+    const handle = this.handles.get(name);
+    if (!handle) return;
+    this.handles.delete(name);
+    if (handle.idleTimer) clearTimeout(handle.idleTimer);
+    while (handle.users > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await handle.opening.then((project) => project.close()).catch(() => {});
+  }
+
   async closeAll(): Promise<void> {
     const handles = [...this.handles.values()];
     this.handles.clear();

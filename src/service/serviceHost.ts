@@ -277,7 +277,8 @@ export class ServiceHost {
       uptimeMs: Date.now() - this.startedAt.getTime(),
       logFile: this.paths.log,
       backend: this.service.backend,
-      projects: projects.map((project) => ({ name: project.name, root: project.root, indexing: project.indexing })),
+      // Whole records: fields the core adds (watcher state) show without a change here.
+      projects: projects.map((project) => ({ ...project })),
       jobs: this.service.jobs.running().map((job) => ({ id: job.id, project: job.project, state: job.state, phase: job.progress.phase })),
     };
   }
