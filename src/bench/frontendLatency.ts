@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,10 @@ export interface FrontendLatencyResult {
   schema: 'codebase-mcp/bench-frontends@1';
   repo: string;
   measuredAt: string;
+  /** An empty `node -e 0`: the floor any CLI command pays on this machine at this moment. */
+  nodeStart: LatencyStats;
+  /** Load average (1 min) when the timed runs began: a busy machine shows in every number. */
+  loadAverage: number;
   cliSearch: { service: LatencyStats; inProcess: LatencyStats };
   mcpSearch: { service: LatencyStats; inProcess: LatencyStats };
 }
@@ -56,6 +60,16 @@ async function timeCliSearches(queries: string[], env: NodeJS.ProcessEnv, extra:
   for (const query of queries) {
     const started = performance.now();
     await cliOk([...extra, 'search', query, '--project', PROJECT, '--json'], env);
+    samples.push(performance.now() - started);
+  }
+  return latencyStats(samples);
+}
+
+async function timeNodeStart(runs: number): Promise<LatencyStats> {
+  const samples: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now();
+    await new Promise((resolve, reject) => spawn(process.execPath, ['-e', '0']).on('error', reject).on('close', resolve));
     samples.push(performance.now() - started);
   }
   return latencyStats(samples);
@@ -95,6 +109,8 @@ export async function measureFrontendLatency(options: FrontendLatencyOptions): P
     await cliOk(['index', options.repo, '--project', PROJECT, '--json'], env);
     const queries = benchmarkQueries(Math.max(options.cliQueries, options.mcpQueries) + 2, 7);
     await timeCliSearches(queries.slice(0, 2), env, []);
+    const loadAverage = Math.round(loadavg()[0] * 100) / 100;
+    const nodeStart = await timeNodeStart(options.cliQueries);
     progress(`${options.cliQueries} warm CLI searches through the service`);
     const cliService = await timeCliSearches(queries.slice(2, 2 + options.cliQueries), env, []);
     progress(`${options.mcpQueries} MCP search_code calls through the service`);
@@ -108,6 +124,8 @@ export async function measureFrontendLatency(options: FrontendLatencyOptions): P
       schema: 'codebase-mcp/bench-frontends@1',
       repo: options.repo,
       measuredAt: new Date().toISOString(),
+      nodeStart,
+      loadAverage,
       cliSearch: { service: cliService, inProcess: cliInProcess },
       mcpSearch: { service: mcpService, inProcess: mcpInProcess },
     };
@@ -121,8 +139,9 @@ export function formatFrontendLatency(result: FrontendLatencyResult): string {
   const row = (label: string, stats: LatencyStats) =>
     `  ${label.padEnd(34)} ${String(stats.p50Ms).padStart(9)} ${String(stats.p95Ms).padStart(9)} ${String(stats.count).padStart(5)}`;
   return [
-    `Front-end search latency on ${result.repo} (ms)`,
+    `Front-end search latency on ${result.repo} (ms; load average ${result.loadAverage} when timing began)`,
     `  ${''.padEnd(34)} ${'median'.padStart(9)} ${'p95'.padStart(9)} ${'n'.padStart(5)}`,
+    row('empty node process (the floor)', result.nodeStart),
     row('CLI search, warm service', result.cliSearch.service),
     row('CLI search, in-process', result.cliSearch.inProcess),
     row('MCP search_code, through service', result.mcpSearch.service),
