@@ -28,8 +28,7 @@ for (const backend of testBackends()) {
 
     before(async () => {
       store = await backend.openStore('quality');
-      // In place, inside this project's own checkout, where the fixture's ignored files are tracked: read its .gitignore files instead.
-      await indexRepository(store, SAMPLE_REPO, embedder, { scan: { useGit: false } });
+      await indexRepository(store, SAMPLE_REPO, embedder);
     });
 
     after(async () => {
