@@ -104,6 +104,11 @@ export function detectLanguage(relativePath: string, firstLine?: string): string
   return 'text';
 }
 
+/** Every language name detectLanguage can give, sorted: what a language filter may ask for. */
+export function knownLanguages(): string[] {
+  return [...new Set(['text', ...Object.values(BY_EXTENSION), ...Object.values(BY_FILE_NAME), ...Object.values(BY_INTERPRETER)])].sort();
+}
+
 /** True when chunkFile parses this language with tree-sitter. */
 export function hasGrammar(language: string): boolean {
   return Object.hasOwn(GRAMMAR_FILES, language);

@@ -80,8 +80,9 @@ for (const backend of testBackends()) {
 
     test('bad input exits non-zero with a clear message on stderr and nothing on stdout', async () => {
       const cases: [string[], number, RegExp][] = [
-        [['index', '/no/such/repo'], 1, /^error: Path \/no\/such\/repo does not exist\.\nPass the directory of a repository to index\.\n$/],
-        [['index', join(repo, 'firmware', 'ring_buffer.c')], 1, /is a file, not a directory/],
+        [['index', '/no/such/repo'], 2, /^error: Path \/no\/such\/repo does not exist\.\nPass the directory of a repository to index\.\n$/],
+        [['index', join(repo, 'firmware', 'ring_buffer.c')], 2, /is a file, not a directory/],
+        [['index', ''], 2, /^error: The repository path is empty\.\nPass the directory of a repository to index/],
         [['search', '', '--project', 'sample-repo'], 2, /^error: Invalid query: the query is empty\./],
         [['search', 'x', '--project', 'nope'], 1, /Unknown project 'nope'\. Known projects: sample-repo\./],
         [['search', 'x', '--project', 'sample-repo', '--limit', '0'], 2, /Invalid limit/],

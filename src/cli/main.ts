@@ -11,7 +11,8 @@ import { projectsContent, searchContent, statusContent, syncContent, syncText } 
 import type { DoctorReport } from '../doctor/doctorCheck.js';
 import { runDoctor } from '../doctor/runDoctor.js';
 import { createEmbedder } from '../embed/createEmbedder.js';
-import { describeError, isUserError, UserError } from '../errors/userError.js';
+import { describeError, isBadInput, isUserError, UserError } from '../errors/userError.js';
+import { storageError } from '../errors/storageErrors.js';
 import { IndexCancelledError } from '../indexer/indexRepository.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createMcpServer } from '../mcp/mcpServer.js';
@@ -50,6 +51,8 @@ async function withService(work: (service: CodebaseService) => Promise<void>): P
   const service = openService(config, logger, 0);
   try {
     await work(service);
+  } catch (error) {
+    throw storageError(error, config.home) ?? error;
   } finally {
     await service.close();
   }
@@ -182,7 +185,14 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
     .option('--server-url <url>', "server mode: create a new project on this PostgreSQL server instead of the registry's")
     .option('--json', 'print the summary as JSON')
     .option('--progress-json', 'report progress as JSON lines on stderr (for scripts and wrappers)')
-    .action(async (path: string, options: { project?: string; force?: boolean; serverUrl?: string; json?: boolean; progressJson?: boolean }) => {
+    .option('--no-require-git', 'outside a git repository, apply .gitignore files too (like ripgrep; setting noRequireGit)')
+    .addHelpText(
+      'after',
+      '\nInside a git repository the files git lists are indexed (tracked, plus untracked ones no .gitignore excludes);\n' +
+        'outside one, .gitignore files apply only with --no-require-git. .codebase-mcp-ignore and the built-in ignores always apply.\n' +
+        'Exit status: 0 indexed, 1 failed or nothing at all was indexed, 2 bad input.',
+    )
+    .action(async (path: string, options: { project?: string; force?: boolean; serverUrl?: string; json?: boolean; progressJson?: boolean; requireGit?: boolean }) => {
       await withService(async (service) => {
         const controller = new AbortController();
         const interrupt = () => controller.abort();
@@ -190,7 +200,13 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
         const bar = createIndexProgressBar();
         try {
           const { project, summary } = await service.indexRepository(
-            { path, project: options.project, force: options.force, serverUrl: options.serverUrl },
+            {
+              path,
+              project: options.project,
+              force: options.force,
+              serverUrl: options.serverUrl,
+              noRequireGit: options.requireGit === false ? true : undefined,
+            },
             {
               signal: controller.signal,
               onProgress: (progress) => {
@@ -200,6 +216,10 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
             },
           );
           bar.done();
+          // Notices and warnings go to stderr in every output mode, so scripts see them too.
+          for (const notice of summary.notices) process.stderr.write(`note: ${notice}\n`);
+          for (const warning of summary.warnings) process.stderr.write(`warning: ${warning}\n`);
+          if (summary.totalFiles === 0) process.exitCode = EXIT_FAILURE;
           if (options.json) {
             printJson({ project: project.name, root: project.root, ...summary });
             return;
@@ -271,6 +291,7 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
       await withService(async (service) => {
         const content = statusContent(await service.status(options.project, [process.cwd()]));
         if (options.json) return printJson(content);
+        for (const warning of content.warnings) process.stderr.write(`warning: ${warning}\n`);
         console.log(
           [
             `project:  ${content.project}`,
@@ -508,7 +529,7 @@ async function main(): Promise<void> {
     }
     process.stderr.write(`error: ${describeError(error)}\n`);
     if (!isUserError(error) && process.env.CODEBASE_MCP_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
-    process.exit(isUserError(error) && (error as UserError).code === 'INVALID_INPUT' ? EXIT_USAGE : EXIT_FAILURE);
+    process.exit(isBadInput(error) ? EXIT_USAGE : EXIT_FAILURE);
   }
 }
 

@@ -51,7 +51,18 @@ const configSchema = z.object({
   pollIntervalMs: z.coerce.number().int().min(100).max(24 * 3600 * 1000),
   /** Config file only: per-project settings, e.g. {"big-monorepo": {"watch": false}}. */
   projects: z.record(z.string(), z.object({ watch: onOff.optional() }).strict()).default({}),
+  /** Outside a git repository, apply .gitignore files too (ripgrep's --no-require-git). */
+  noRequireGit: z.preprocess(booleanSetting, z.boolean({ invalid_type_error: 'must be true or false (or 1/0)' })),
 });
+
+/** Booleans from JSON, or from the environment as 1/0, true/false, yes/no. */
+function booleanSetting(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const normalised = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(normalised)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(normalised)) return false;
+  return value;
+}
 
 type BaseConfig = z.infer<typeof configSchema>;
 /** The embedding provider and its settings are validated by src/embed/createEmbedder.ts. */
@@ -76,6 +87,7 @@ const ENV_NAMES: Record<keyof BaseConfig, string[]> = {
   watchDebounceMs: ['CODEBASE_MCP_WATCH_DEBOUNCE_MS'],
   pollIntervalMs: ['CODEBASE_MCP_POLL_INTERVAL_MS'],
   projects: [],
+  noRequireGit: ['CODEBASE_MCP_NO_REQUIRE_GIT'],
 };
 
 function xdgDir(variable: string, fallback: string, env: NodeJS.ProcessEnv): string {
@@ -99,6 +111,7 @@ function defaults(env: NodeJS.ProcessEnv): BaseConfig {
     watchDebounceMs: 200,
     pollIntervalMs: 10_000,
     projects: {},
+    noRequireGit: false,
   };
 }
 

@@ -1,10 +1,12 @@
 // The one core API. The CLI and the MCP server are thin adapters over it:
 // they parse input, call these methods, and format what comes back.
-import { realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, realpath, stat } from 'node:fs/promises';
 import { basename, isAbsolute, resolve, sep } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Embedder } from '../embed/embedder.js';
 import { describeError, UserError } from '../errors/userError.js';
+import { storageError } from '../errors/storageErrors.js';
 import {
   filesChangedSinceIndexed,
   indexPaths,
@@ -14,7 +16,7 @@ import {
   type IndexSummary,
 } from '../indexer/indexRepository.js';
 import type { Logger } from '../logging/logger.js';
-import { searchChunks, type SearchHit, type SearchResponse } from '../search/hybridSearcher.js';
+import { pathMatcher, searchChunks, type SearchHit, type SearchResponse } from '../search/hybridSearcher.js';
 import {
   EmbeddedProjectRegistry,
   projectNameFromDirectory,
@@ -56,6 +58,8 @@ export interface IndexRequest {
   force?: boolean;
   /** Server mode: create a new project's database on this server instead of the registry's. */
   serverUrl?: string;
+  /** Outside a git repository, apply .gitignore files too (default: the `noRequireGit` setting). */
+  noRequireGit?: boolean;
 }
 
 export interface IndexOutcome {
@@ -172,8 +176,20 @@ export class CodebaseService {
 
   /** An existing directory, as an absolute real path (symlinks resolved). */
   async repositoryRoot(path: string, base = process.cwd()): Promise<string> {
+    // An empty path would resolve to the working directory and index it unasked.
+    if (path.trim() === '') {
+      throw new UserError('INVALID_INPUT', 'The repository path is empty.', 'Pass the directory of a repository to index, e.g. codebase-mcp index . for the current one.');
+    }
+    if (path.includes('\0')) {
+      throw new UserError('INVALID_INPUT', 'The repository path contains a NUL byte.', 'Pass the directory of a repository to index.');
+    }
     const absolute = isAbsolute(path) ? path : resolve(base, path);
-    const info = await stat(absolute).catch(() => null);
+    const info = await stat(absolute).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EACCES' || error.code === 'EPERM') {
+        throw new UserError('PATH_UNREADABLE', `Path ${absolute} cannot be reached (${error.code}).`, 'Check the permissions of its parent folders, or run as a user who can read it.');
+      }
+      return null;
+    });
     if (!info) {
       throw new UserError('PATH_NOT_FOUND', `Path ${absolute} does not exist.`, 'Pass the directory of a repository to index.');
     }
@@ -182,6 +198,15 @@ export class CodebaseService {
         'NOT_A_DIRECTORY',
         `Path ${absolute} is a file, not a directory.`,
         'Pass the repository directory that contains it instead.',
+      );
+    }
+    try {
+      await access(absolute, constants.R_OK | constants.X_OK);
+    } catch (error) {
+      throw new UserError(
+        'PATH_UNREADABLE',
+        `Directory ${absolute} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'no access'}).`,
+        'Check its permissions (it needs read and execute for this user), or run as a user who can read it.',
       );
     }
     return realpath(absolute);
@@ -202,7 +227,9 @@ export class CodebaseService {
   private async prepareIndex(request: IndexRequest): Promise<ProjectRecord> {
     const root = await this.repositoryRoot(request.path);
     const name = await this.projectNameFor(root, request.project);
-    return this.registry.create(name, root, { serverUrl: request.serverUrl });
+    return this.registry.create(name, root, { serverUrl: request.serverUrl }).catch((error: unknown) => {
+      throw storageError(error, this.config.home) ?? error;
+    });
   }
 
   private async runIndex(
@@ -210,6 +237,7 @@ export class CodebaseService {
     force: boolean,
     signal?: AbortSignal,
     onProgress?: (progress: IndexProgress) => void,
+    noRequireGit = this.config.noRequireGit,
   ): Promise<IndexSummary> {
     return this.runIndexWork(project, 'index', (store, embedder, embeddingCache) =>
       indexRepository(store, project.root, embedder, {
@@ -218,6 +246,7 @@ export class CodebaseService {
         onProgress,
         maxFileBytes: this.config.maxFileBytes,
         embeddingCache,
+        scan: { requireGit: !noRequireGit },
       }),
     );
   }
@@ -234,6 +263,9 @@ export class CodebaseService {
     // The lock keeps other processes (server mode) from indexing this project at the same time.
     const summary = await this.projects
       .use(project.name, (open) => open.store.withIndexingLock(project.name, () => work(open.store, embedder, embeddingCache)))
+      .catch((error: unknown) => {
+        throw storageError(error, this.config.home) ?? error; // disk full or read-only: the user's to fix
+      })
       .finally(() => embeddingCache?.release());
     await this.registry.recordIndex(project.name, {
       finishedAt: new Date().toISOString(),
@@ -263,7 +295,7 @@ export class CodebaseService {
       this.runIndex(project, request.force === true, options.signal ? AbortSignal.any([signal, options.signal]) : signal, (progress) => {
         onProgress(progress);
         options.onProgress?.(progress);
-      }),
+      }, request.noRequireGit),
     );
     return { project, summary: job.summary as IndexSummary };
   }
@@ -310,7 +342,7 @@ export class CodebaseService {
     // A watcher's or a sync's job is short: the index request runs after it rather than being answered by it.
     await this.afterShortJobs(project.name);
     return this.jobs.start(project.name, project.root, (signal, onProgress) =>
-      this.runIndex(project, request.force === true, signal, onProgress),
+      this.runIndex(project, request.force === true, signal, onProgress, request.noRequireGit),
     );
   }
 
@@ -344,6 +376,7 @@ export class CodebaseService {
 
   /** `options.traceCandidates`: bench quality's candidate lists (not part of the tool's input). */
   async search(input: SearchInput, directories: string[], options: { traceCandidates?: boolean } = {}): Promise<SearchOutcome> {
+    if (input.path) pathMatcher(input.path); // a malformed glob is refused before anything is opened
     const project = await this.resolveProject(input.project, directories);
     const mode = input.mode ?? 'hybrid';
     const response = await this.projects.use(project.name, async (open) => {

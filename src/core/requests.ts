@@ -3,6 +3,13 @@
 import { z } from 'zod';
 import { UserError } from '../errors/userError.js';
 import { SEARCH_MODES } from '../search/hybridSearcher.js';
+import { knownLanguages } from '../chunk/languages.js';
+
+/** NUL and other control characters (tab, newline and carriage return allowed): what binary data pasted as a query looks like. */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+/** A UTF-16 surrogate without its pair: not text, and not encodable as UTF-8. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LANGUAGES = new Set(knownLanguages());
 
 export const projectName = z
   .string()
@@ -10,9 +17,19 @@ export const projectName = z
   .describe('Project name (defaults to the project whose repository contains the working directory)');
 
 export const indexRequest = {
-  path: z.string().min(1).max(4096).describe('Repository directory to index (absolute, or relative to the server working directory)'),
+  path: z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((value) => value.trim() !== '', 'the path is empty; pass the repository directory')
+    .refine((value) => !value.includes('\u0000'), 'the path contains a NUL byte')
+    .describe('Repository directory to index (absolute, or relative to the server working directory)'),
   project: projectName.optional().describe('Project name; defaults to the directory name'),
   force: z.boolean().optional().describe('Re-chunk and re-embed every file instead of only changed ones'),
+  no_require_git: z
+    .boolean()
+    .optional()
+    .describe('Outside a git repository, apply .gitignore files too (like ripgrep --no-require-git); default: the noRequireGit setting'),
 };
 
 export const searchRequest = {
@@ -20,12 +37,24 @@ export const searchRequest = {
     .string()
     .max(2000)
     .refine((value) => value.trim().length > 0, 'the query is empty')
+    .refine((value) => !CONTROL_CHARACTERS.test(value), 'the query contains NUL or other control characters (binary data?); search for text')
+    .refine((value) => !LONE_SURROGATE.test(value), 'the query is not valid Unicode text (a lone surrogate)')
     .describe('What to look for: a natural-language question or identifiers'),
   project: projectName.optional(),
   limit: z.number().int().min(1).max(100).optional().describe('Number of results (1-100, default 10)'),
   mode: z.enum(SEARCH_MODES).optional().describe('hybrid (default): meaning + keywords; semantic: meaning only; lexical: keywords only'),
-  language: z.string().min(1).max(40).optional().describe('Only this language, e.g. python, typescript, go'),
-  extension: z.string().min(1).max(20).optional().describe('Only files with this extension, e.g. py or .tsx'),
+  language: z
+    .string()
+    .min(1)
+    .max(40)
+    .refine((value) => LANGUAGES.has(value.toLowerCase()), `unknown language; use one of ${[...LANGUAGES].join(', ')}`)
+    .optional().describe('Only this language, e.g. python, typescript, go'),
+  extension: z
+    .string()
+    .min(1)
+    .max(20)
+    .regex(/^\.?[A-Za-z0-9_+-]+$/, 'an extension is letters, digits, _ + or -, e.g. py or .tsx')
+    .optional().describe('Only files with this extension, e.g. py or .tsx'),
   path: z.string().min(1).max(500).optional().describe('Only paths matching this glob or below this directory, e.g. src/auth or **/*.test.ts'),
   max_tokens: z.number().int().min(200).max(100_000).optional().describe('Budget for all snippets together (default 8000 estimated tokens)'),
   context_lines: z.number().int().min(0).max(50).optional().describe('Extra lines of the file around each result (default 0)'),

@@ -29,6 +29,12 @@ export const jobStatusOutput = {
   finished_at: z.string().nullable(),
   error: z.string().nullable(),
   file_errors: z.array(z.object({ path: z.string(), message: z.string() })),
+  /** Nothing indexed, or most of the repository left out by ignore rules: which rules (file and line) did it. */
+  warnings: z.array(z.string()),
+  /** How ignore rules were applied (git missing, .gitignore files not read outside a repository). */
+  notices: z.array(z.string()),
+  /** The entries ignore rules left out in the job's scan, per rule, most first. */
+  left_out_by_rule: z.array(z.object({ rule: z.string(), file: z.string(), line: z.number().nullable(), entries: z.number() })),
   indexed_files: z.number(),
   indexed_chunks: z.number(),
   /** Chunks still without vectors: keyword search covers them, meaning-based search not yet. */
@@ -173,14 +179,24 @@ export function jobFields(job: IndexJob | null) {
     finished_at: job?.finishedAt ?? null,
     error: job?.error ?? null,
     file_errors: job?.summary?.errors ?? [],
+    warnings: job?.summary?.warnings ?? [],
+    notices: job?.summary?.notices ?? [],
+    left_out_by_rule: job?.summary?.leftOutByRule ?? [],
   };
 }
 
 export function statusContent(status: ProjectStatus) {
+  const job = jobFields(status.job);
+  // Without this session's job to explain it, an empty index still says so.
+  if (status.counts.files === 0 && job.state !== 'running' && job.warnings.length === 0 && status.project.lastIndex) {
+    job.warnings = [
+      `The index of '${status.project.name}' holds no files. Index it again (index_repository, or codebase-mcp index ${status.project.root}) to see which ignore rules left its files out.`,
+    ];
+  }
   return {
     project: status.project.name,
     root: status.project.root,
-    ...jobFields(status.job),
+    ...job,
     indexed_files: status.counts.files,
     indexed_chunks: status.counts.chunks,
     chunks_awaiting_embedding: status.embeddingsPending,

@@ -21,7 +21,21 @@ export type UserErrorCode =
   | 'SNAPSHOT_INVALID'
   | 'SCHEMA_TOO_NEW'
   | 'MIGRATION_FAILED'
-  | 'RESTORE_FAILED';
+  | 'RESTORE_FAILED'
+  | 'INVALID_GLOB'
+  | 'PATH_UNREADABLE'
+  | 'STORAGE_FULL'
+  | 'STORAGE_READ_ONLY';
+
+/** Codes that mean the input was wrong (CLI exit 2), as opposed to a failure while doing the work. */
+const BAD_INPUT_CODES: ReadonlySet<UserErrorCode> = new Set<UserErrorCode>([
+  'INVALID_INPUT',
+  'INVALID_GLOB',
+  'PATH_NOT_FOUND',
+  'NOT_A_DIRECTORY',
+  'PATH_UNREADABLE',
+  'CONFIG_INVALID',
+]);
 
 export class UserError extends Error {
   readonly code: UserErrorCode;
@@ -43,6 +57,10 @@ export class UserError extends Error {
 
 export function isUserError(error: unknown): error is UserError {
   return error instanceof UserError;
+}
+
+export function isBadInput(error: unknown): boolean {
+  return error instanceof UserError && BAD_INPUT_CODES.has(error.code);
 }
 
 /** Message for any thrown value, never a stack trace. */

@@ -2,7 +2,8 @@
 // is written in one transaction, so a crash or a cancel leaves every file
 // either as it was or fully replaced; the next run picks up the rest.
 import type { Embedder } from '../embed/embedder.js';
-import { ScanRootError, scanPaths, scanRepository, type RepositoryIgnores, type ScanResult, type SkipReason } from '../scan/scanRepository.js';
+import { ScanRootError, scanPaths, scanRepository, type LeftOutRule, type RepositoryIgnores, type ScanOptions, type ScanResult, type SkipReason } from '../scan/scanRepository.js';
+import { leftOutWarning } from '../scan/leftOutReport.js';
 import { UserError } from '../errors/userError.js';
 import type { EmbeddingCache } from '../store/embeddingCache.js';
 import type { FileWrite, ProjectStore, StoredFileState } from '../store/projectStore.js';
@@ -40,6 +41,15 @@ export interface IndexSummary {
   totalChunks: number;
   durationMs: number;
   errors: { path: string; message: string }[];
+  /** Which ignore rules applied: git's view of a repository, .gitignore files, or the product's rules only. */
+  ignoreMode: ScanResult['ignoreMode'];
+  /** Entries the ignore rules left out (a folder counts once), and the rules that did it, most first. */
+  ignoredEntries: number;
+  leftOutByRule: LeftOutRule[];
+  /** How the rules were applied (git missing, .gitignore files not read outside a repository). */
+  notices: string[];
+  /** Set when nothing was indexed, or the repository's rules left out most of what was found. */
+  warnings: string[];
   /** Which files the run added, changed and removed (with `collectChanges`, and always from `indexPaths`). */
   changes?: FileChanges;
 }
@@ -58,9 +68,14 @@ export interface IndexOptions {
   includeSecrets?: boolean;
   /** Shared across projects; null or absent: embed without it. */
   embeddingCache?: EmbeddingCache | null;
+  /** How ignore rules apply (git's view, .gitignore outside a repository). */
+  scan?: Pick<ScanOptions, 'requireGit' | 'useGit' | 'gitCommand'>;
   /** List the paths added, changed and removed in `summary.changes`. */
   collectChanges?: boolean;
 }
+
+/** Rules listed in a summary; the warning sums up the rest. */
+const RULES_IN_SUMMARY = 20;
 
 /** project_meta key: when a run last brought the index up to date with the files (ISO time). */
 export const INDEXED_AT_KEY = 'indexed_at';
@@ -89,12 +104,12 @@ export async function indexRepository(
   const run = new IndexRun(options);
   run.report('scanning');
   await store.prepareForEmbedder({ id: embedder.id, dimensions: embedder.dimensions }, options.force === true);
-  const scan = await scanRepository(root, { maxFileBytes: options.maxFileBytes, includeSecrets: options.includeSecrets }).catch(rootVanished);
+  const scan = await scanRepository(root, { ...options.scan, maxFileBytes: options.maxFileBytes, includeSecrets: options.includeSecrets }).catch(rootVanished);
   run.checkCancelled();
   const stored = await store.fileStates();
   const present = new Set(scan.files.map((file) => file.relativePath));
   const gone = [...stored.keys()].filter((path) => !present.has(path));
-  return run.apply(store, embedder, scan, stored, gone);
+  return run.apply(store, embedder, scan, stored, gone, { leftOutReport: root });
 }
 
 /**
@@ -148,7 +163,8 @@ export async function filesChangedSinceIndexed(
 
 function rootVanished(error: unknown): never {
   // The root vanished or became unreadable since it was checked: the user's to fix, not a bug.
-  throw error instanceof ScanRootError ? new UserError('PATH_NOT_FOUND', error.message) : error;
+  if (!(error instanceof ScanRootError)) throw error;
+  throw new UserError(error.problem === 'unreadable' ? 'PATH_UNREADABLE' : error.problem === 'not-a-directory' ? 'NOT_A_DIRECTORY' : 'PATH_NOT_FOUND', error.message);
 }
 
 /** One run's counters and progress, and the write path every kind of run shares. */
@@ -168,6 +184,11 @@ class IndexRun {
     totalChunks: 0,
     durationMs: 0,
     errors: [],
+    ignoreMode: 'product-rules',
+    ignoredEntries: 0,
+    leftOutByRule: [],
+    notices: [],
+    warnings: [],
   };
   private readonly progress: IndexProgress = {
     phase: 'scanning',
@@ -210,11 +231,15 @@ class IndexRun {
     scan: ScanResult,
     stored: Map<string, StoredFileState>,
     gone: string[],
-    { analyze = true }: { analyze?: boolean } = {},
+    { analyze = true, leftOutReport }: { analyze?: boolean; /** A full run over this root: report what the ignore rules left out. */ leftOutReport?: string } = {},
   ): Promise<IndexSummary> {
     const { options, summary, progress } = this;
     for (const skipped of scan.skipped) this.skip(skipped.reason);
     summary.filesScanned = scan.files.length;
+    summary.ignoreMode = scan.ignoreMode;
+    summary.ignoredEntries = scan.ignoredCount;
+    summary.leftOutByRule = scan.leftOutByRule.slice(0, RULES_IN_SUMMARY);
+    summary.notices = scan.notices;
     progress.filesTotal = scan.files.length;
 
     this.report('removing');
@@ -227,7 +252,7 @@ class IndexRun {
     const bulkLoad = options.force === true || newFiles > BULK_LOAD_FILES;
     if (bulkLoad) await store.dropVectorIndex();
     const unreadable: string[] = [];
-    const prepareOptions = { force: options.force === true, includeSecrets: options.includeSecrets === true };
+    const prepareOptions = { force: options.force === true, includeSecrets: options.includeSecrets === true, maxFileBytes: options.maxFileBytes };
     // More than one batch: files are prepared on a worker thread, one batch ahead of the writes.
     const onThread = scan.files.length > FILES_PER_BATCH;
     const prepare = (start: number): Promise<PreparedBatch> => {
@@ -287,6 +312,8 @@ class IndexRun {
     const counts = await store.counts();
     summary.totalFiles = counts.files;
     summary.totalChunks = counts.chunks;
+    const warning = leftOutReport === undefined ? null : leftOutWarning(leftOutReport, scan, counts.files);
+    if (warning) summary.warnings.push(warning);
     summary.durationMs = Date.now() - this.started;
     this.report('done');
     return summary;

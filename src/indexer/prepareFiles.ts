@@ -13,6 +13,8 @@ import { fieldTsvector } from '../tokens/searchLexemes.js';
 export interface PrepareOptions {
   force: boolean;
   includeSecrets: boolean;
+  /** A file that grew past this since the scan is skipped as too-large (default: readSourceFile's). */
+  maxFileBytes?: number;
 }
 
 export interface PreparedBatch {
@@ -70,7 +72,7 @@ export async function prepareFiles(
       result.unchanged++;
       continue;
     }
-    const read = await readSourceFile(file, { includeSecrets: options.includeSecrets });
+    const read = await readSourceFile(file, { includeSecrets: options.includeSecrets, maxFileBytes: options.maxFileBytes });
     if ('skip' in read) {
       result.skipped.push({ path: file.relativePath, reason: read.skip });
       continue;

@@ -9,6 +9,7 @@ import type { CodebaseService } from '../core/codebaseService.js';
 import type { IndexJob } from '../core/indexJobs.js';
 import { indexRequest, projectName, searchRequest } from '../core/requests.js';
 import { describeError, isUserError } from '../errors/userError.js';
+import { storageError } from '../errors/storageErrors.js';
 import type { Logger } from '../logging/logger.js';
 import {
   indexStartedOutput,
@@ -41,7 +42,8 @@ function jobText(job: IndexJob): string {
       return `Indexing '${job.project}': ${progress.phase}, ${progress.filesDone}/${progress.filesTotal} files, ${progress.chunksWritten} chunks written.`;
     case 'succeeded': {
       const summary = job.summary!;
-      return `Indexed '${job.project}': ${summary.totalFiles} files, ${summary.totalChunks} chunks (${summary.filesIndexed} files changed, ${summary.filesDeleted} removed) in ${(summary.durationMs / 1000).toFixed(1)} s.`;
+      const warnings = summary.warnings.map((warning) => `\nWarning: ${warning}`).join('');
+      return `Indexed '${job.project}': ${summary.totalFiles} files, ${summary.totalChunks} chunks (${summary.filesIndexed} files changed, ${summary.filesDeleted} removed) in ${(summary.durationMs / 1000).toFixed(1)} s.${warnings}`;
     }
     default:
       return `Indexing '${job.project}' ${job.state}: ${job.error ?? ''}`;
@@ -49,7 +51,7 @@ function jobText(job: IndexJob): string {
 }
 
 /** What the tools need of the core API; CodebaseService has it all. */
-export type McpToolApi = Pick<CodebaseService, 'startIndexJob' | 'jobs' | 'job' | 'status' | 'search' | 'listProjects' | 'cancelJob' | 'syncIndex'>;
+export type McpToolApi = Pick<CodebaseService, 'startIndexJob' | 'jobs' | 'job' | 'status' | 'search' | 'listProjects' | 'cancelJob' | 'syncIndex' | 'config'>;
 
 export function createMcpServer(service: McpToolApi, logger: Logger): McpServer {
   const server = new McpServer(
@@ -83,7 +85,8 @@ export function createMcpServer(service: McpToolApi, logger: Logger): McpServer 
     return async (args: Args, extra: Extra): Promise<CallToolResult> => {
       try {
         return await handler(args, extra);
-      } catch (error) {
+      } catch (thrown) {
+        const error = storageError(thrown, service.config.home) ?? thrown;
         if (!isUserError(error)) logger.error(`${name} failed: ${(error as Error).stack ?? String(error)}`);
         const text = isUserError(error)
           ? error.describe()
@@ -123,7 +126,7 @@ export function createMcpServer(service: McpToolApi, logger: Logger): McpServer 
       annotations: { readOnlyHint: false, openWorldHint: false },
     },
     guarded('index_repository', async (args, extra) => {
-      const { job, alreadyRunning } = await service.startIndexJob(args);
+      const { job, alreadyRunning } = await service.startIndexJob({ ...args, noRequireGit: args.no_require_git });
       const deadline = Date.now() + (args.wait_seconds ?? 0) * 1000;
       while (job.state === 'running' && Date.now() < deadline && !extra.signal.aborted) {
         await reportProgress(extra, job);
@@ -165,7 +168,8 @@ export function createMcpServer(service: McpToolApi, logger: Logger): McpServer 
         status.job
           ? jobText(status.job)
           : `Project '${content.project}': ${content.indexed_files} files, ${content.indexed_chunks} chunks indexed; no indexing job in this server session.`
-      } ${watcher}`;
+      } ${watcher}` +
+        content.warnings.map((warning) => `\nWarning: ${warning}`).join('');
       return result(content, text);
     }),
   );

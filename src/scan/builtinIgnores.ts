@@ -118,9 +118,10 @@ export class BuiltinIgnores {
   private readonly versionControl: ignore.Ignore;
   private readonly rulesByExtension = new Map<string, ignore.Ignore>();
   private readonly rulesForEveryName: ignore.Ignore;
+  private readonly explained = new Map<string, string | undefined>();
 
   /** `ignoreCase` applies to the names; file patterns always ignore case. */
-  constructor(ignoreCase: boolean) {
+  constructor(private readonly ignoreCase: boolean) {
     this.versionControl = ignore({ ignorecase: ignoreCase }).add([...VERSION_CONTROL_NAMES]);
     const groups = new Map<string, { names: string[]; filePatterns: string[] }>();
     const groupFor = (pattern: string) => {
@@ -145,6 +146,26 @@ export class BuiltinIgnores {
     if (this.versionControl.ignores(candidate)) return 'version-control';
     const group = this.rulesByExtension.get(extensionKey(name));
     if (group?.ignores(candidate) || this.rulesForEveryName.ignores(candidate)) return 'overridable';
+    return undefined;
+  }
+
+  /** The built-in pattern that matches `name`, for reports (slow: only for names `match` flagged). */
+  explain(name: string, isDirectory: boolean): string | undefined {
+    const candidate = isDirectory ? `${name}/` : name;
+    if (this.explained.has(candidate)) return this.explained.get(candidate);
+    const tests: Array<[readonly string[], boolean]> = [
+      [VERSION_CONTROL_NAMES, this.ignoreCase],
+      [BUILTIN_IGNORED_NAMES, this.ignoreCase],
+      [BUILTIN_IGNORED_FILE_PATTERNS, true],
+    ];
+    for (const [patterns, ignoreCase] of tests) {
+      const found = patterns.find((pattern) => ignore({ ignorecase: ignoreCase }).add(pattern).ignores(candidate));
+      if (found !== undefined) {
+        this.explained.set(candidate, found);
+        return found;
+      }
+    }
+    this.explained.set(candidate, undefined);
     return undefined;
   }
 }

@@ -24,6 +24,27 @@ import { BuiltinIgnores } from './builtinIgnores.js';
 /** Ignore files read in every directory, in increasing precedence. */
 export const IGNORE_FILE_NAMES = ['.gitignore', '.codebase-mcp-ignore'] as const;
 
+/** Where a rule was written, so a report can name it: `/*` at `.gitignore:165`. */
+export interface RuleOrigin {
+  /** The line as written in its file (or the pattern as given in the settings). */
+  rule: string;
+  /** Root-relative path of the ignore file, or a description such as `extraIgnorePatterns`. */
+  file: string;
+  /** 1-based line in `file`, or null for rules that are not from a file. */
+  line: number | null;
+}
+
+/** One ignore file's text, with its root-relative path for reports. */
+export interface IgnoreFileText {
+  file: string;
+  content: string;
+}
+
+/** A rule as matched (rebased onto the root) and where it was written. */
+interface SourcedRule extends RuleOrigin {
+  pattern: string;
+}
+
 /** A rule list, plus the subset of it that may override built-in ignores. */
 interface RuleSet {
   /** Every rule in precedence order: the last match wins. */
@@ -45,6 +66,9 @@ export class IgnoreRules {
     private readonly extraRules: RuleSet,
     /** `fileRules` followed by `extraRules`: what paths are actually tested against. */
     private readonly effectiveRules: RuleSet,
+    /** The same rules as `effectiveRules`, in the same order, with where each was written. */
+    private readonly sourced: readonly SourcedRule[],
+    private readonly singleRuleCache: Map<string, ignore.Ignore>,
   ) {}
 
   /**
@@ -58,24 +82,66 @@ export class IgnoreRules {
     extraIgnorePatterns?: readonly string[];
   }): IgnoreRules {
     const { ignoreCase } = options;
-    const fileRules = ruleSet(ignoreCase, [splitLines(options.gitInfoExclude ?? '')]);
+    const excludeLines = splitLines(options.gitInfoExclude ?? '');
+    const fileRules = ruleSet(ignoreCase, [excludeLines]);
     const extraRules = ruleSet(ignoreCase, [options.extraIgnorePatterns ?? []]);
     const effectiveRules = ruleSet(ignoreCase, [fileRules, extraRules]);
-    return new IgnoreRules(ignoreCase, new BuiltinIgnores(ignoreCase), fileRules, extraRules, effectiveRules);
+    const sourced = [
+      ...sourceLines(excludeLines, '.git/info/exclude', ''),
+      ...(options.extraIgnorePatterns ?? []).map((rule) => ({ rule, pattern: rule, file: 'extraIgnorePatterns', line: null })),
+    ];
+    return new IgnoreRules(ignoreCase, new BuiltinIgnores(ignoreCase), fileRules, extraRules, effectiveRules, sourced, new Map());
   }
 
   /**
    * The rules inside `directory` (root-relative, '' for the root), given the
    * contents of the ignore files found there, in increasing precedence.
    */
-  withIgnoreFiles(directory: string, contents: readonly string[]): IgnoreRules {
-    const patterns = contents.flatMap((content) =>
-      splitLines(content).flatMap((line) => rebaseIgnorePattern(line, directory) ?? []),
+  withIgnoreFiles(directory: string, contents: ReadonlyArray<string | IgnoreFileText>): IgnoreRules {
+    const added = contents.flatMap((entry) =>
+      typeof entry === 'string'
+        ? sourceLines(splitLines(entry), directory === '' ? '(ignore file)' : `${directory}/(ignore file)`, directory)
+        : sourceLines(splitLines(entry.content), entry.file, directory),
     );
-    if (patterns.length === 0) return this;
-    const fileRules = ruleSet(this.ignoreCase, [this.fileRules, patterns]);
+    if (added.length === 0) return this;
+    const fileRules = ruleSet(this.ignoreCase, [this.fileRules, added.map((rule) => rule.pattern)]);
     const effectiveRules = ruleSet(this.ignoreCase, [fileRules, this.extraRules]);
-    return new IgnoreRules(this.ignoreCase, this.builtins, fileRules, this.extraRules, effectiveRules);
+    const fileRuleCount = this.sourced.length - this.extraRuleCount();
+    const sourced = [...this.sourced.slice(0, fileRuleCount), ...added, ...this.sourced.slice(fileRuleCount)];
+    return new IgnoreRules(this.ignoreCase, this.builtins, fileRules, this.extraRules, effectiveRules, sourced, this.singleRuleCache);
+  }
+
+  private extraRuleCount(): number {
+    let count = 0;
+    for (let index = this.sourced.length - 1; index >= 0 && this.sourced[index].file === 'extraIgnorePatterns'; index -= 1) count += 1;
+    return count;
+  }
+
+  /**
+   * Which rule leaves out a path `isIgnored` said is ignored: the last
+   * repository rule that matches it (git's "last match wins"), else the
+   * built-in pattern. Only called for ignored paths, to report them.
+   */
+  explain(relativePath: string, isDirectory: boolean): RuleOrigin {
+    const candidate = isDirectory ? `${relativePath}/` : relativePath;
+    if (this.effectiveRules.rules.test(candidate).ignored) {
+      for (let index = this.sourced.length - 1; index >= 0; index -= 1) {
+        const rule = this.sourced[index];
+        const verdict = this.singleRule(rule.pattern).test(candidate);
+        if (verdict.ignored || verdict.unignored) {
+          if (verdict.ignored) return { rule: rule.rule, file: rule.file, line: rule.line };
+          break;
+        }
+      }
+    }
+    const name = relativePath.slice(relativePath.lastIndexOf('/') + 1);
+    return { rule: this.builtins.explain(name, isDirectory) ?? name, file: 'built-in', line: null };
+  }
+
+  private singleRule(pattern: string): ignore.Ignore {
+    let compiled = this.singleRuleCache.get(pattern);
+    if (compiled === undefined) this.singleRuleCache.set(pattern, (compiled = ignore({ ignorecase: this.ignoreCase }).add(pattern)));
+    return compiled;
   }
 
   /**
@@ -116,6 +182,17 @@ export function isNamedNegation(pattern: string): boolean {
   const body = pattern.slice(1).replace(/ +$/, '').replace(/\/$/, '');
   const lastSegment = body.slice(body.lastIndexOf('/') + 1);
   return lastSegment !== '' && !/[*?[\\]/.test(lastSegment);
+}
+
+/** The non-blank, non-comment lines of one ignore file, rebased onto the root, with their line numbers. */
+function sourceLines(lines: readonly string[], file: string, directory: string): SourcedRule[] {
+  const rules: SourcedRule[] = [];
+  lines.forEach((line, index) => {
+    if (line.trim() === '' || line.startsWith('#')) return;
+    const pattern = rebaseIgnorePattern(line, directory);
+    if (pattern !== undefined) rules.push({ rule: line.replace(/ +$/, ''), pattern, file, line: index + 1 });
+  });
+  return rules;
 }
 
 function splitLines(content: string): string[] {

@@ -7,3 +7,5 @@ export { isLikelySecretPath, containsPrivateKeyBlock, SECRET_FILE_PATTERNS } fro
 export { VERSION_CONTROL_NAMES, BUILTIN_IGNORED_NAMES, BUILTIN_IGNORED_FILE_PATTERNS } from './builtinIgnores.js';
 export { IGNORE_FILE_NAMES } from './ignoreRules.js';
 export type { ScannedFile, SkippedFile, SkipReason, ScanOptions, ScanResult } from './types.js';
+export { leftOutWarning, describeRule } from './leftOutReport.js';
+export type { LeftOutRule } from './types.js';

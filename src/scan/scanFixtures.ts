@@ -32,3 +32,9 @@ export async function addToTree(root: string, spec: TreeSpec): Promise<void> {
     await writeFile(absolutePath, content);
   }
 }
+
+/**
+ * The temporary trees are not git repositories; tests of what .gitignore
+ * files mean read them as `--no-require-git` does.
+ */
+export const READ_GITIGNORE = { requireGit: false } as const;

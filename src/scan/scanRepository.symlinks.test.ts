@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import { makeTree } from './scanFixtures.js';
+import { makeTree, READ_GITIGNORE } from './scanFixtures.js';
 import { scanRepository } from './scanRepository.js';
 
 const SOURCE = 'export const x = 1;\n';
@@ -14,7 +14,7 @@ test('symlinks that lead out of the root are never followed', async (t) => {
   await symlink(path.join(outside, 'dir'), path.join(root, 'escape-dir'));
   await symlink('../..', path.join(root, 'up')); // relative link climbing out
 
-  const result = await scanRepository(root);
+  const result = await scanRepository(root, READ_GITIGNORE);
 
   assert.deepEqual(result.files.map((file) => file.relativePath), ['main.ts']);
   assert.deepEqual(result.skipped, [
@@ -29,7 +29,7 @@ test('symlinked directories are not walked, so link cycles cannot loop', async (
   await symlink('../src', path.join(root, 'src', 'again')); // src/again -> src: a cycle
   await symlink('.', path.join(root, 'self'));
 
-  const result = await scanRepository(root);
+  const result = await scanRepository(root, READ_GITIGNORE);
 
   assert.deepEqual(result.files.map((file) => file.relativePath), ['src/main.ts']);
   assert.deepEqual(result.skipped, [
@@ -43,7 +43,7 @@ test('a symlinked file inside the root is indexed under its link path', async (t
   const root = await makeTree(t, { 'src/real.ts': 'export const real = true;\n' });
   await symlink('src/real.ts', path.join(root, 'alias.ts'));
 
-  const result = await scanRepository(root);
+  const result = await scanRepository(root, READ_GITIGNORE);
 
   assert.deepEqual(result.files.map((file) => file.relativePath), ['alias.ts', 'src/real.ts']);
   const alias = result.files[0];
@@ -57,7 +57,7 @@ test('ignore rules apply to the link path; a dangling link is unreadable', async
   await symlink('src/a.ts', path.join(root, 'a.gen.ts'));
   await symlink('missing.ts', path.join(root, 'dangling.ts'));
 
-  const result = await scanRepository(root);
+  const result = await scanRepository(root, READ_GITIGNORE);
 
   assert.deepEqual(result.files.map((file) => file.relativePath), ['.gitignore', 'src/a.ts']);
   assert.deepEqual(result.skipped, [{ relativePath: 'dangling.ts', reason: 'unreadable' }]);
@@ -71,7 +71,7 @@ test('a root reached through a symlink scans normally', async (t) => {
   await symlink(real, linkedRoot);
   await symlink('src/b.ts', path.join(real, 'b-alias.ts'));
 
-  const result = await scanRepository(linkedRoot);
+  const result = await scanRepository(linkedRoot, READ_GITIGNORE);
 
   assert.deepEqual(result.files.map((file) => file.relativePath), ['b-alias.ts', 'main.ts', 'src/b.ts']);
   assert.deepEqual(result.skipped, []);

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { makeTempDir, makeTree } from './scanFixtures.js';
+import { makeTempDir, makeTree, READ_GITIGNORE } from './scanFixtures.js';
 import { scanRepository } from './scanRepository.js';
 import { ScanRootError } from './scanRootError.js';
 import type { ScanResult } from './types.js';
@@ -40,7 +40,7 @@ describe('scanRepository: .gitignore semantics', () => {
       'src/logs/b.txt': 'x',
     });
 
-    const result = await scanRepository(root);
+    const result = await scanRepository(root, READ_GITIGNORE);
 
     assert.deepEqual(indexedPaths(result), [
       '.gitignore',
@@ -65,7 +65,7 @@ describe('scanRepository: .gitignore semantics', () => {
       'examples/advanced/main.ts': SOURCE,
     });
 
-    assert.deepEqual(indexedPaths(await scanRepository(root)), ['.gitignore', 'examples/basic/main.ts']);
+    assert.deepEqual(indexedPaths(await scanRepository(root, READ_GITIGNORE)), ['.gitignore', 'examples/basic/main.ts']);
   });
 
   test('a file inside an excluded directory cannot be re-included, as in git', async (t) => {
@@ -74,7 +74,7 @@ describe('scanRepository: .gitignore semantics', () => {
       'tmp/keep.ts': SOURCE,
     });
 
-    assert.deepEqual(indexedPaths(await scanRepository(root)), ['.gitignore']);
+    assert.deepEqual(indexedPaths(await scanRepository(root, READ_GITIGNORE)), ['.gitignore']);
   });
 
   test('patterns in a folder whose name has glob characters match only that folder', async (t) => {
@@ -87,7 +87,7 @@ describe('scanRepository: .gitignore semantics', () => {
       '#notes/final.md': 'x',
     });
 
-    assert.deepEqual(indexedPaths(await scanRepository(root)), [
+    assert.deepEqual(indexedPaths(await scanRepository(root, READ_GITIGNORE)), [
       '#notes/.gitignore',
       '#notes/final.md',
       'a1/x.gen.ts',
@@ -102,7 +102,7 @@ describe('scanRepository: .gitignore semantics', () => {
       'main.ts': SOURCE,
     });
 
-    assert.deepEqual(indexedPaths(await scanRepository(root)), ['main.ts']);
+    assert.deepEqual(indexedPaths(await scanRepository(root, READ_GITIGNORE)), ['main.ts']);
   });
 });
 
@@ -122,7 +122,7 @@ describe('scanRepository: .codebase-mcp-ignore and extra patterns', () => {
       'view.snap': 'x',
     });
 
-    assert.deepEqual(indexedPaths(await scanRepository(root)), [
+    assert.deepEqual(indexedPaths(await scanRepository(root, READ_GITIGNORE)), [
       '.codebase-mcp-ignore',
       '.gitignore',
       'keep.gen.ts',
@@ -141,7 +141,7 @@ describe('scanRepository: .codebase-mcp-ignore and extra patterns', () => {
       'main.ts': SOURCE,
     });
 
-    const result = await scanRepository(root, { extraIgnorePatterns: ['*.md', '/main.ts'] });
+    const result = await scanRepository(root, { ...READ_GITIGNORE, extraIgnorePatterns: ['*.md', '/main.ts'] });
 
     assert.deepEqual(indexedPaths(result), ['docs/.gitignore', 'docs/guide.txt']);
   });
@@ -165,7 +165,7 @@ describe('scanRepository: built-in ignores', () => {
     const kept = ['src/index.ts', 'src/build.ts', 'scripts/build', 'README.md', 'app.js', 'styles.css'];
     const root = await makeTree(t, Object.fromEntries([...ignored, ...kept].map((file) => [file, 'x'])));
 
-    const result = await scanRepository(root);
+    const result = await scanRepository(root, READ_GITIGNORE);
 
     assert.deepEqual(indexedPaths(result), [...kept].sort());
     assert.deepEqual(result.skipped, []);
@@ -179,7 +179,7 @@ describe('scanRepository: built-in ignores', () => {
       'yarn.lock': 'x',
     });
 
-    assert.deepEqual(indexedPaths(await scanRepository(root)), ['.gitignore', 'dist/app.js', 'package-lock.json']);
+    assert.deepEqual(indexedPaths(await scanRepository(root, READ_GITIGNORE)), ['.gitignore', 'dist/app.js', 'package-lock.json']);
   });
 
   test('a whitelist-style ignore file does not drag built-in ignores back in', async (t) => {
@@ -191,7 +191,7 @@ describe('scanRepository: built-in ignores', () => {
       '.venv/lib/site.py': SOURCE,
     });
 
-    const result = await scanRepository(root);
+    const result = await scanRepository(root, READ_GITIGNORE);
 
     assert.deepEqual(indexedPaths(result), ['app/main.py']);
     assert.equal(result.directoriesVisited, 2);
@@ -208,8 +208,8 @@ describe('scanRepository: built-in ignores', () => {
       ...Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`generated/part${i}/file.ts`, SOURCE])),
     });
 
-    const baseline = await scanRepository(small);
-    const result = await scanRepository(withDependencies);
+    const baseline = await scanRepository(small, READ_GITIGNORE);
+    const result = await scanRepository(withDependencies, READ_GITIGNORE);
 
     assert.equal(baseline.directoriesVisited, 2);
     assert.equal(result.directoriesVisited, 2); // the root and src/, nothing under node_modules/ or generated/
@@ -222,7 +222,7 @@ describe('scanRepository: size bound', () => {
   test('files over maxFileBytes are skipped as too-large; a file of exactly the bound is kept', async (t) => {
     const root = await makeTree(t, { 'fits.txt': 'a'.repeat(100), 'too-big.txt': 'a'.repeat(101) });
 
-    const result = await scanRepository(root, { maxFileBytes: 100 });
+    const result = await scanRepository(root, { ...READ_GITIGNORE, maxFileBytes: 100 });
 
     assert.deepEqual(indexedPaths(result), ['fits.txt']);
     assert.deepEqual(result.skipped, [{ relativePath: 'too-big.txt', reason: 'too-large' }]);
@@ -234,7 +234,7 @@ describe('scanRepository: size bound', () => {
       'over.txt': 'a'.repeat(1024 * 1024 + 1),
     });
 
-    const result = await scanRepository(root);
+    const result = await scanRepository(root, READ_GITIGNORE);
 
     assert.deepEqual(indexedPaths(result), ['one-mib.txt']);
     assert.deepEqual(result.skipped, [{ relativePath: 'over.txt', reason: 'too-large' }]);
@@ -242,7 +242,7 @@ describe('scanRepository: size bound', () => {
 
   test('a non-positive maxFileBytes is rejected', async (t) => {
     const root = await makeTree(t, { 'a.ts': SOURCE });
-    await assert.rejects(scanRepository(root, { maxFileBytes: 0 }), RangeError);
+    await assert.rejects(scanRepository(root, { ...READ_GITIGNORE, maxFileBytes: 0 }), RangeError);
   });
 });
 
@@ -250,14 +250,14 @@ describe('scanRepository: output', () => {
   test('files carry absolute path, size and mtime, and come sorted by code-unit order', async (t) => {
     const root = await makeTree(t, { 'b.ts': SOURCE, 'B.ts': SOURCE, 'a/b.ts': SOURCE, 'a-b.ts': 'hello', 'a.ts': SOURCE });
 
-    const result = await scanRepository(root);
+    const result = await scanRepository(root, READ_GITIGNORE);
 
     assert.deepEqual(indexedPaths(result), ['B.ts', 'a-b.ts', 'a.ts', 'a/b.ts', 'b.ts']);
     const file = result.files.find((candidate) => candidate.relativePath === 'a-b.ts');
     assert.equal(file?.absolutePath, path.join(root, 'a-b.ts'));
     assert.equal(file?.size, 5);
     assert.ok(file !== undefined && file.mtimeMs > 0);
-    assert.deepEqual(await scanRepository(root), result);
+    assert.deepEqual(await scanRepository(root, READ_GITIGNORE), result);
   });
 });
 
@@ -302,7 +302,7 @@ describe('scanRepository: bad roots', () => {
     const locked = path.join(root, 'locked');
     await chmod(locked, 0o000);
     try {
-      const result = await scanRepository(root);
+      const result = await scanRepository(root, READ_GITIGNORE);
       assert.deepEqual(indexedPaths(result), ['main.ts']);
       assert.deepEqual(result.skipped, [{ relativePath: 'locked', reason: 'unreadable' }]);
 
@@ -324,7 +324,7 @@ describe('scanRepository: bad roots', () => {
     const root = await makeTree(t, { 'main.ts': SOURCE });
     execFileSync('mkfifo', [path.join(root, 'pipe')]);
 
-    const result = await scanRepository(root);
+    const result = await scanRepository(root, READ_GITIGNORE);
     assert.deepEqual(indexedPaths(result), ['main.ts']);
     assert.deepEqual(result.skipped, []);
   });
@@ -334,7 +334,7 @@ describe('scanRepository: bad roots', () => {
     await mkdir(path.join(root, 'empty'));
     await writeFile(path.join(root, '.gitignore'), '');
 
-    const result = await scanRepository(root);
+    const result = await scanRepository(root, READ_GITIGNORE);
     assert.deepEqual(indexedPaths(result), ['.gitignore']);
     assert.equal(result.directoriesVisited, 2);
   });

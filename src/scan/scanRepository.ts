@@ -14,13 +14,14 @@ import type { Dirent, Stats } from 'node:fs';
 import { lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { IGNORE_FILE_NAMES, IgnoreRules } from './ignoreRules.js';
+import { explainGitIgnored, gitView, MAX_EXPLAINED_PATHS, type GitView } from './gitView.js';
+import { IGNORE_FILE_NAMES, IgnoreRules, type IgnoreFileText, type RuleOrigin } from './ignoreRules.js';
 import { ScanRootError } from './scanRootError.js';
 import { isLikelySecretPath } from './secrets.js';
-import type { ScanOptions, ScanResult, ScannedFile, SkippedFile, SkipReason } from './types.js';
+import type { LeftOutRule, ScanOptions, ScanResult, ScannedFile, SkippedFile, SkipReason } from './types.js';
 
 // The data shapes are re-exported here so callers can import the whole scan API from this module.
-export type { ScanOptions, ScanResult, ScannedFile, SkippedFile, SkipReason } from './types.js';
+export type { LeftOutRule, ScanOptions, ScanResult, ScannedFile, SkippedFile, SkipReason } from './types.js';
 export { ScanRootError } from './scanRootError.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -37,49 +38,126 @@ interface Walk {
   skipped: SkippedFile[];
   directoriesVisited: number;
   ignoredCount: number;
+  /** Ignore files read in each folder, in increasing precedence. */
+  ignoreFileNames: readonly string[];
+  /** Inside a git repository: what git lists; entries outside it are left out. */
+  git: GitView | null;
+  /** Entries git's view leaves out, attributed to their .gitignore line after the walk. */
+  leftOutByGit: string[];
+  leftOut: Map<string, LeftOutRule>;
+  /** .gitignore files seen but not read (outside a repository, requireGit on). */
+  unreadGitignores: number;
 }
+
+const PRODUCT_IGNORE_FILE = '.codebase-mcp-ignore';
 
 export async function scanRepository(root: string, options: ScanOptions = {}): Promise<ScanResult> {
-  const walk = startWalk(root, options);
-  const rules = rootIgnoreRules(walk.rootPath, options.extraIgnorePatterns);
-  await walkDirectory(walk, '', walk.rootPath, rules);
-  return walkResult(walk);
+  const setup = startWalk(root, options);
+  await walkDirectory(setup.walk, '', setup.walk.rootPath, setup.rules);
+  return walkResult(setup, options);
 }
 
-function startWalk(root: string, options: ScanOptions): Walk {
+/** A walk about to start, the rules at its root, and how ignore rules apply to it. */
+interface WalkSetup {
+  walk: Walk;
+  rules: IgnoreRules;
+  ignoreMode: ScanResult['ignoreMode'];
+  notices: string[];
+}
+
+function startWalk(root: string, options: ScanOptions): WalkSetup {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   if (!Number.isFinite(maxFileBytes) || maxFileBytes <= 0) {
     throw new RangeError(`maxFileBytes must be a positive number of bytes, got ${maxFileBytes}`);
   }
   const rootPath = path.resolve(root);
-  return {
+  const rootRealPath = resolveRoot(rootPath);
+  const notices: string[] = [];
+  // Which rules apply: git's view inside a repository, else .gitignore files only when asked.
+  const lookup = options.useGit === false ? null : gitView(rootPath, options.gitCommand);
+  let ignoreMode: ScanResult['ignoreMode'];
+  if (lookup?.kind === 'view') ignoreMode = 'git';
+  else if (lookup?.kind === 'unavailable') {
+    ignoreMode = 'gitignore-files';
+    notices.push(`${lookup.reason}. Reading the .gitignore files instead, so files they match are left out even if git tracks them.`);
+  } else if (lookup === null || options.requireGit === false) ignoreMode = 'gitignore-files';
+  else ignoreMode = 'product-rules';
+
+  const walk: Walk = {
     rootPath,
-    rootRealPath: resolveRoot(rootPath),
+    rootRealPath,
     maxFileBytes,
     includeSecrets: options.includeSecrets ?? false,
     files: [],
     skipped: [],
     directoriesVisited: 0,
     ignoredCount: 0,
+    ignoreFileNames: ignoreMode === 'gitignore-files' ? IGNORE_FILE_NAMES : [PRODUCT_IGNORE_FILE],
+    git: lookup?.kind === 'view' ? lookup.view : null,
+    leftOutByGit: [],
+    leftOut: new Map(),
+    unreadGitignores: 0,
   };
+  const rules = IgnoreRules.forRoot({
+    ignoreCase: process.platform === 'darwin' || process.platform === 'win32',
+    gitInfoExclude: ignoreMode === 'gitignore-files' ? readOptionalText(path.join(rootPath, '.git', 'info', 'exclude')) : undefined,
+    extraIgnorePatterns: options.extraIgnorePatterns,
+  });
+  return { walk, rules, ignoreMode, notices };
 }
 
-function walkResult(walk: Walk): ScanResult {
+function walkResult({ walk, ignoreMode, notices }: WalkSetup, options: ScanOptions): ScanResult {
+  const rootPath = walk.rootPath;
+  if (walk.leftOutByGit.length > 0) {
+    const explained = explainGitIgnored(rootPath, walk.leftOutByGit, options.gitCommand);
+    for (const relativePath of walk.leftOutByGit) {
+      countLeftOut(walk, explained.get(relativePath) ?? { rule: '(git ignore rules)', file: 'git', line: null });
+    }
+  }
+  if (walk.unreadGitignores > 0) {
+    notices.push(
+      `${rootPath} is not inside a git repository, so its ${walk.unreadGitignores} .gitignore file${walk.unreadGitignores === 1 ? ' was' : 's were'} not applied ` +
+        `(like ripgrep). To apply them: --no-require-git, CODEBASE_MCP_NO_REQUIRE_GIT=1 or "noRequireGit": true; or list patterns in .codebase-mcp-ignore.`,
+    );
+  }
   return {
     files: walk.files.sort((a, b) => compareCodeUnits(a.relativePath, b.relativePath)),
     skipped: walk.skipped.sort((a, b) => compareCodeUnits(a.relativePath, b.relativePath)),
     directoriesVisited: walk.directoriesVisited,
     ignoredCount: walk.ignoredCount,
+    ignoreMode,
+    leftOutByRule: [...walk.leftOut.values()].sort(
+      (a, b) => b.entries - a.entries || compareCodeUnits(a.file, b.file) || (a.line ?? 0) - (b.line ?? 0),
+    ),
+    notices,
   };
 }
 
-/** The rules in force at the root, before its own ignore files are read. */
-export function rootIgnoreRules(rootPath: string, extraIgnorePatterns?: string[]): IgnoreRules {
-  return IgnoreRules.forRoot({
-    ignoreCase: process.platform === 'darwin' || process.platform === 'win32',
-    gitInfoExclude: readOptionalText(path.join(rootPath, '.git', 'info', 'exclude')),
-    extraIgnorePatterns,
-  });
+/** Records why an entry was left out: by its rule, or by git's view (attributed after the walk). */
+function leaveOut(walk: Walk, rules: IgnoreRules, relativePath: string, isDirectory: boolean, byGit: boolean): void {
+  walk.ignoredCount += 1;
+  if (byGit) {
+    if (walk.leftOutByGit.length < MAX_EXPLAINED_PATHS) walk.leftOutByGit.push(relativePath);
+    else countLeftOut(walk, { rule: '(git ignore rules)', file: 'git', line: null });
+    return;
+  }
+  // Attribution tests rules one by one; past a bound, the rest are counted without it.
+  const origin =
+    walk.ignoredCount <= MAX_EXPLAINED_PATHS ? rules.explain(relativePath, isDirectory) : { rule: '(not attributed)', file: 'ignore rules', line: null };
+  countLeftOut(walk, origin);
+}
+
+function countLeftOut(walk: Walk, origin: RuleOrigin): void {
+  const key = `${origin.file}\0${origin.line ?? ''}\0${origin.rule}`;
+  const known = walk.leftOut.get(key);
+  if (known) known.entries += 1;
+  else walk.leftOut.set(key, { ...origin, entries: 1 });
+}
+
+/** Inside a repository, an entry git does not list (and no folder of listed files) is left out. */
+function outsideGitView(walk: Walk, relativePath: string, isDirectory: boolean): boolean {
+  if (walk.git === null) return false;
+  return isDirectory ? !walk.git.directories.has(relativePath) : !walk.git.files.has(relativePath);
 }
 
 function resolveRoot(rootPath: string): string {
@@ -115,14 +193,15 @@ async function walkDirectory(
   }
   walk.directoriesVisited += 1;
 
-  const rules = rulesInside(directory, absoluteDirectory, entries, inheritedRules);
+  const rules = rulesInside(walk, directory, absoluteDirectory, entries, inheritedRules);
   const subdirectories: Array<{ relativePath: string; absolutePath: string }> = [];
   for (let index = 0; index < entries.length; index += 1) {
     const entry = entries[index];
     const relativePath = directory === '' ? entry.name : `${directory}/${entry.name}`;
     const absolutePath = path.join(absoluteDirectory, entry.name);
     if (entry.isDirectory()) {
-      if (rules.isIgnored(relativePath, true)) walk.ignoredCount += 1;
+      if (rules.isIgnored(relativePath, true)) leaveOut(walk, rules, relativePath, true, false);
+      else if (outsideGitView(walk, relativePath, true)) leaveOut(walk, rules, relativePath, true, true);
       else subdirectories.push({ relativePath, absolutePath });
     } else if (entry.isSymbolicLink()) {
       visitSymlink(walk, relativePath, absolutePath, rules);
@@ -138,25 +217,29 @@ async function walkDirectory(
   }
 }
 
-/** `inheritedRules` plus the ignore files `directory` holds (its `entries`). */
-export function rulesInside(
+function rulesInside(
+  walk: Walk,
   directory: string,
   absoluteDirectory: string,
   entries: readonly Dirent[],
   inheritedRules: IgnoreRules,
 ): IgnoreRules {
-  const contents: string[] = [];
-  for (const name of IGNORE_FILE_NAMES) {
+  const contents: IgnoreFileText[] = [];
+  for (const name of walk.ignoreFileNames) {
     if (!entries.some((entry) => entry.name === name && entry.isFile())) continue;
     const content = readOptionalText(path.join(absoluteDirectory, name));
-    if (content !== undefined) contents.push(content);
+    if (content !== undefined) contents.push({ file: directory === '' ? name : `${directory}/${name}`, content });
+  }
+  if (walk.git === null && !walk.ignoreFileNames.includes('.gitignore')) {
+    if (entries.some((entry) => entry.name === '.gitignore' && entry.isFile())) walk.unreadGitignores += 1;
   }
   return contents.length === 0 ? inheritedRules : inheritedRules.withIgnoreFiles(directory, contents);
 }
 
 function visitFile(walk: Walk, relativePath: string, absolutePath: string, rules: IgnoreRules): void {
-  if (rules.isIgnored(relativePath, false)) {
-    walk.ignoredCount += 1;
+  const ignored = rules.isIgnored(relativePath, false);
+  if (ignored || outsideGitView(walk, relativePath, false)) {
+    leaveOut(walk, rules, relativePath, false, !ignored);
     return;
   }
   if (!walk.includeSecrets && isLikelySecretPath(relativePath)) {
@@ -185,12 +268,18 @@ function visitSymlink(walk: Walk, relativePath: string, absolutePath: string, ru
     target = statSync(targetPath);
   } catch {
     // Dangling link, a loop of links, or a target we may not read.
-    if (rules.isIgnored(relativePath, false)) walk.ignoredCount += 1;
+    if (rules.isIgnored(relativePath, false)) leaveOut(walk, rules, relativePath, false, false);
+    else if (outsideGitView(walk, relativePath, false)) leaveOut(walk, rules, relativePath, false, true);
     else skip(walk, relativePath, 'unreadable');
     return;
   }
   if (rules.isIgnored(relativePath, target.isDirectory())) {
-    walk.ignoredCount += 1;
+    leaveOut(walk, rules, relativePath, target.isDirectory(), false);
+    return;
+  }
+  // git lists a symlink as a file, whatever it points to.
+  if (outsideGitView(walk, relativePath, false)) {
+    leaveOut(walk, rules, relativePath, false, true);
     return;
   }
   if (!isInside(walk.rootRealPath, targetPath)) {
@@ -252,9 +341,10 @@ export async function scanPaths(
   relativePaths: readonly string[],
   options: ScanOptions & { ignores?: RepositoryIgnores } = {},
 ): Promise<ScanResult> {
-  const walk = startWalk(root, options);
+  const setup = startWalk(root, options);
+  const { walk } = setup;
   const rootPath = walk.rootPath;
-  const ignores = options.ignores ?? new RepositoryIgnores(rootPath, options.extraIgnorePatterns);
+  const ignores = options.ignores ?? new RepositoryIgnores(rootPath, options);
   // A directory and a path below it both asked for: the directory's walk covers it.
   const requested = [...new Set(relativePaths.map(normalizeRelative).filter((p) => p !== null))].sort(compareCodeUnits);
   const covered: string[] = [];
@@ -282,7 +372,7 @@ export async function scanPaths(
   }
   const seen = new Set<string>();
   walk.files = walk.files.filter((file) => !seen.has(file.relativePath) && seen.add(file.relativePath));
-  return walkResult(walk);
+  return walkResult(setup, options);
 }
 
 /** Root-relative with `/`; null for the root itself or a path that leaves it. */
@@ -300,18 +390,22 @@ function normalizeRelative(relativePath: string): string | null {
  */
 export class RepositoryIgnores {
   private readonly byDirectory = new Map<string, IgnoreRules | null>();
+  /** Which ignore files count (as the full scan decides: git's view, .gitignore files or the product's only) and the root's rules. */
+  private readonly setup: WalkSetup;
 
   constructor(
     readonly rootPath: string,
-    private readonly extraIgnorePatterns?: string[],
-  ) {}
+    options: Pick<ScanOptions, 'extraIgnorePatterns' | 'requireGit' | 'useGit' | 'gitCommand'> = {},
+  ) {
+    this.setup = startWalk(rootPath, options);
+  }
 
   rulesFor(directory: string): IgnoreRules | null {
     const known = this.byDirectory.get(directory);
     if (known !== undefined) return known;
     let rules: IgnoreRules | null;
     if (directory === '') {
-      rules = this.readDirectory('', rootIgnoreRules(this.rootPath, this.extraIgnorePatterns));
+      rules = this.readDirectory('', this.setup.rules);
     } else {
       const slash = directory.lastIndexOf('/');
       const parent = this.rulesFor(slash < 0 ? '' : directory.slice(0, slash));
@@ -339,11 +433,11 @@ export class RepositoryIgnores {
     let entries: Dirent[];
     try {
       entries = readdirSync(absoluteDirectory, { withFileTypes: true }).filter((entry) =>
-        (IGNORE_FILE_NAMES as readonly string[]).includes(entry.name),
+        this.setup.walk.ignoreFileNames.includes(entry.name),
       );
     } catch {
       return inherited; // gone or unreadable: nothing below it will be found either
     }
-    return rulesInside(directory, absoluteDirectory, entries, inherited);
+    return rulesInside(this.setup.walk, directory, absoluteDirectory, entries, inherited);
   }
 }

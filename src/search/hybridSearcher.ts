@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import picomatch from 'picomatch';
 import type { ChunkFilters, ProjectStore, RankedChunk, StoredChunk } from '../store/projectStore.js';
 import { EMBEDDINGS_PENDING_KEY, toVectorLiteral } from '../store/projectStore.js';
-import { isUserError } from '../errors/userError.js';
+import { isUserError, UserError } from '../errors/userError.js';
 import { codeTokens } from '../tokens/codeTokens.js';
 import { queryTerms } from '../tokens/searchLexemes.js';
 import type { KeywordTerm } from '../store/keywordRanking.js';
@@ -88,10 +88,23 @@ export function fullTextQuery(query: string): { words: string[]; expansions: Key
 /** Keyword candidates ranked per chunk before file evidence re-ranks them: enough for several chunks of each strong file. */
 const KEYWORD_CANDIDATES_MIN = 100;
 
+/**
+ * A matcher for a path filter. Unbalanced brackets, braces or parentheses are
+ * refused (INVALID_GLOB) rather than matching nothing: `[[[` answering "no
+ * results" would send a user looking for code that is there.
+ */
 export function pathMatcher(glob: string): (path: string) => boolean {
   const trimmed = glob.replace(/^\.\//, '').replace(/\/+$/, '');
-  const matchers = [picomatch(trimmed, { dot: true }), picomatch(`${trimmed}/**`, { dot: true })];
-  return (path) => matchers.some((matches) => matches(path));
+  try {
+    const matchers = [picomatch(trimmed, { dot: true, strictBrackets: true }), picomatch(`${trimmed}/**`, { dot: true, strictBrackets: true })];
+    return (path) => matchers.some((matches) => matches(path));
+  } catch (error) {
+    throw new UserError(
+      'INVALID_GLOB',
+      `Invalid path glob ${JSON.stringify(glob)}: ${(error as Error).message}.`,
+      'Balance the brackets, braces and parentheses, or escape them with a backslash to match them literally (e.g. src/\\[id\\]).',
+    );
+  }
 }
 
 async function filtersFor(store: ProjectStore, request: SearchRequest): Promise<ChunkFilters | null> {

@@ -28,7 +28,8 @@ for (const backend of testBackends()) {
 
     before(async () => {
       store = await backend.openStore('quality');
-      await indexRepository(store, SAMPLE_REPO, embedder);
+      // In place, inside this project's own checkout, where the fixture's ignored files are tracked: read its .gitignore files instead.
+      await indexRepository(store, SAMPLE_REPO, embedder, { scan: { useGit: false } });
     });
 
     after(async () => {

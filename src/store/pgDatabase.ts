@@ -67,6 +67,7 @@ export function openPgDatabase(options: PgDatabaseOptions): SqlClient {
   pool.on('error', () => {});
   const sessionSql = options.sessionSql ?? sessionSettingsSql();
   const prepared = new WeakSet<pg.PoolClient>();
+  const listened = new WeakSet<pg.PoolClient>();
 
   /** A pooled connection, given the session settings the first time it is handed out. */
   const checkout = async (): Promise<pg.PoolClient> => {
@@ -75,6 +76,13 @@ export function openPgDatabase(options: PgDatabaseOptions): SqlClient {
       connection = await pool.connect();
     } catch (error) {
       throw asConnectionError(error, url);
+    }
+    // A checked-out connection the server ends (restart, terminate) emits
+    // 'error' outside any query; unheard, that ends the process. Heard, the
+    // next query on it fails as a connection failure and it is discarded.
+    if (!listened.has(connection)) {
+      connection.on('error', () => {});
+      listened.add(connection);
     }
     if (sessionSql && !prepared.has(connection)) {
       try {
@@ -97,7 +105,7 @@ export function openPgDatabase(options: PgDatabaseOptions): SqlClient {
     } catch (error) {
       // A connection-level failure leaves the connection unusable; an SQL error does not.
       if (isConnectionFailure(error)) broken = error as Error;
-      throw error;
+      throw asConnectionError(error, url);
     } finally {
       connection.release(broken);
     }
@@ -127,7 +135,13 @@ export function openPgDatabase(options: PgDatabaseOptions): SqlClient {
     const connection = await checkout();
     let broken: Error | undefined;
     try {
-      const held: SqlClient = clientOver(runOn(connection), url, {
+      const run = runOn(connection);
+      // A connection the server ended mid-session fails its later statements: say so plainly.
+      const runHeld: Run = (sql, params) => run(sql, params).catch((error: unknown) => {
+        if (isConnectionFailure(error)) broken = error as Error;
+        throw asConnectionError(error, url);
+      });
+      const held: SqlClient = clientOver(runHeld, url, {
         transaction: noNesting,
         session: (inner) => inner(held),
         close: async () => {},

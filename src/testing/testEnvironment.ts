@@ -1,6 +1,6 @@
 // Shared by the test files: temporary homes and repositories, and running the
 // built CLI as a user would.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,10 +19,15 @@ export async function temporaryDirectory(prefix: string): Promise<string> {
   return dir;
 }
 
-/** A writable copy of the sample repository, so tests can edit files. */
+/**
+ * A writable copy of the sample repository, so tests can edit files. It is
+ * made a git repository (nothing committed), as users' repositories are:
+ * git's view then leaves out what its .gitignore files exclude.
+ */
 export async function copyOfSampleRepo(): Promise<string> {
   const dir = join(await temporaryDirectory('repo'), 'sample-repo');
   await cp(SAMPLE_REPO, dir, { recursive: true });
+  execFileSync('git', ['init', '-q'], { cwd: dir, stdio: 'pipe' });
   return dir;
 }
 
@@ -47,9 +52,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<CliResult> {
+/** `uid`/`gid`: run as another user (a root test checking what an unprivileged user sees). */
+export function runCli(args: string[], options: { env: NodeJS.ProcessEnv; cwd?: string; uid?: number; gid?: number }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], { env: options.env, cwd: options.cwd ?? REPO_ROOT });
+    const child = spawn(process.execPath, [CLI_PATH, ...args], { env: options.env, cwd: options.cwd ?? REPO_ROOT, uid: options.uid, gid: options.gid });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data) => (stdout += data));
