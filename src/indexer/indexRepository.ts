@@ -83,7 +83,7 @@ export const INDEXED_AT_KEY = 'indexed_at';
 /** Files read, chunked and embedded together, then written in one transaction. */
 const FILES_PER_BATCH = 64;
 const EMBED_BATCH = 256;
-/** Above this many new files the HNSW index is rebuilt once instead of updated row by row. */
+/** Above this many new files the vector index is dropped and built once after the writes instead of updated row by row. */
 const BULK_LOAD_FILES = 500;
 /** A run of just some paths refreshes planner statistics only when it changed at least this many files. */
 const ANALYZE_AFTER_FILES = 200;
@@ -357,13 +357,14 @@ async function embedBatch(
   // written, so the index answers full-text queries while they are computed.
   if (embedder.costly) return;
   const missingHashes = [...missing.keys()];
-  const computed = new Map<string, string>();
+  const computed = new Map<string, Float32Array>();
   for (let start = 0; start < missingHashes.length; start += EMBED_BATCH) {
     const slice = missingHashes.slice(start, start + EMBED_BATCH);
     const vectors = await embedder.embedDocuments(slice.map((hash) => missing.get(hash) as string));
-    slice.forEach((hash, index) => computed.set(hash, toVectorLiteral(vectors[index])));
+    slice.forEach((hash, index) => computed.set(hash, vectors[index]));
   }
-  await cache?.store(embedder.id, computed);
+  // The store writes the vectors as they are; only the shared cache keeps literals.
+  if (cache && computed.size > 0) await cache.store(embedder.id, new Map([...computed].map(([hash, vector]) => [hash, toVectorLiteral(vector)])));
   summary.chunksEmbedded += missingHashes.length;
   summary.cacheMisses += cache ? missingHashes.length : 0;
   for (const file of prepared) {
