@@ -57,6 +57,7 @@ function measurement(summary: IndexSummary, wallMs: number, cpuMs: number): Inde
     filesPerSecond: Math.round((summary.filesScanned / seconds) * 10) / 10,
     chunksPerSecond: Math.round((summary.chunksWritten / seconds) * 10) / 10,
     errors: summary.errors.length,
+    stages: summary.stages,
   };
 }
 
