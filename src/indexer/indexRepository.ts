@@ -10,7 +10,7 @@ import type { EmbeddingCache } from '../store/embeddingCache.js';
 import type { FileWrite, ProjectStore, StoredFileState } from '../store/projectStore.js';
 import { EMBEDDINGS_PENDING_KEY, toVectorLiteral } from '../store/projectStore.js';
 import { prepareFiles, unchangedByStat, type PreparedBatch } from './prepareFiles.js';
-import { prepareOnThread } from './preparationThread.js';
+import { PREPARATION_THREADS, prepareOnThread } from './preparationThread.js';
 
 export type IndexPhase = 'scanning' | 'removing' | 'indexing' | 'embedding' | 'finalizing' | 'done';
 
@@ -290,7 +290,7 @@ class IndexRun {
     if (bulkLoad) await store.dropVectorIndex();
     const unreadable: string[] = [];
     const prepareOptions = { force: options.force === true, includeSecrets: options.includeSecrets === true, maxFileBytes: options.maxFileBytes };
-    // More than one batch: files are prepared on a worker thread, one batch ahead of the writes.
+    // More than one batch: files are prepared on worker threads, ahead of the writes.
     const onThread = scan.files.length > FILES_PER_BATCH;
     const prepare = (start: number): Promise<PreparedBatch> => {
       const batch = scan.files.slice(start, start + FILES_PER_BATCH);
@@ -303,14 +303,24 @@ class IndexRun {
       preparing.catch(() => {}); // awaited below, unless a cancel ends the run first
       return preparing;
     };
-    let next = scan.files.length > 0 ? prepare(0) : null;
-    for (let start = 0; next; start += FILES_PER_BATCH) {
+    // Batches in preparation, in order: one per preparation thread ahead of the writes.
+    const ahead = onThread ? PREPARATION_THREADS : 1;
+    const pending: Promise<PreparedBatch>[] = [];
+    let queued = 0;
+    const fill = () => {
+      while (pending.length < ahead && queued < scan.files.length) {
+        pending.push(prepare(queued));
+        queued += FILES_PER_BATCH;
+      }
+    };
+    fill();
+    for (let start = 0; pending.length > 0; start += FILES_PER_BATCH) {
       this.checkCancelled();
-      const prepared = await this.timed('waitForPreparation', () => next as Promise<PreparedBatch>);
+      const prepared = await this.timed('waitForPreparation', () => pending.shift() as Promise<PreparedBatch>);
       summary.stages.read += prepared.stages.readMs;
       summary.stages.parse += prepared.stages.parseMs;
       summary.stages.lexemes += prepared.stages.lexemesMs;
-      next = start + FILES_PER_BATCH < scan.files.length ? prepare(start + FILES_PER_BATCH) : null;
+      fill();
       summary.filesUnchanged += prepared.unchanged;
       summary.errors.push(...prepared.errors);
       for (const skipped of prepared.skipped) {
