@@ -204,7 +204,7 @@ describe('MCP over Streamable HTTP', () => {
     assert.equal(human.code, 0, human.stderr);
     assert.match(human.stdout, /^1\. services\/common\/http_client\.py:\d+-\d+/);
     const noToken = await runCli(['search', query, '--remote', server.url], { env: { ...env, CODEBASE_MCP_HTTP_TOKEN: '' } });
-    assert.equal(noToken.code, 1);
+    assert.equal(noToken.code, 2); // a missing token is configuration: bad input
     assert.match(noToken.stderr, /needs the server token[\s\S]*Set CODEBASE_MCP_HTTP_TOKEN/);
     const wrong = await runCli(['search', query, '--remote', server.url], { env: { ...env, CODEBASE_MCP_HTTP_TOKEN: 'wrong-token-wrong-token' } });
     assert.equal(wrong.code, 1);

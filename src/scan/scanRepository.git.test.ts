@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { scanRepository } from './scanRepository.js';
+import { RepositoryIgnores, scanRepository } from './scanRepository.js';
 import { leftOutWarning } from './leftOutReport.js';
 import { addToTree, makeTree, type TreeSpec } from './scanFixtures.js';
 
@@ -123,5 +123,20 @@ describe('inside a git repository', () => {
     const result = await scanRepository(`${root}/lib`);
     assert.equal(result.ignoreMode, 'git');
     assert.deepEqual(paths(result), ['a.c']);
+  });
+
+  test('the watcher\'s rules agree with the scan: tracked files count, untracked ones follow the .gitignore files', async (t) => {
+    const root = await makeTree(t, { ...UNPACKED_TREE, '.gitignore': '' });
+    git(root, 'init', '-q');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-q', '-m', 'import');
+    await addToTree(root, { '.gitignore': PACKAGING_GITIGNORE, 'generated/out.c': 'int y;\n' });
+    const ignores = new RepositoryIgnores(root);
+    assert.equal(ignores.isIgnored('src/main.c', false), false, 'tracked, though `/*` matches it');
+    assert.equal(ignores.isIgnored('src', true), false, 'a folder of tracked files');
+    assert.equal(ignores.isIgnored('src/later.c', false), true, 'untracked below `/*`: git ignores it too');
+    assert.equal(ignores.isIgnored('generated', true), true, 'an untracked folder `/*` matches is not watched');
+    assert.equal(ignores.isIgnored('debian/changelog', false), false, '`!/debian/` keeps it');
+    assert.equal(ignores.isIgnored('node_modules', true), true, 'built-ins still apply');
   });
 });

@@ -392,12 +392,18 @@ export class RepositoryIgnores {
   private readonly byDirectory = new Map<string, IgnoreRules | null>();
   /** Which ignore files count (as the full scan decides: git's view, .gitignore files or the product's only) and the root's rules. */
   private readonly setup: WalkSetup;
+  /**
+   * Inside a git repository, the .gitignore rules for paths git does not list yet:
+   * git ignores an untracked path by them, never a tracked one.
+   */
+  private readonly untrackedRules: RepositoryIgnores | null;
 
   constructor(
     readonly rootPath: string,
     options: Pick<ScanOptions, 'extraIgnorePatterns' | 'requireGit' | 'useGit' | 'gitCommand'> = {},
   ) {
     this.setup = startWalk(rootPath, options);
+    this.untrackedRules = this.setup.walk.git ? new RepositoryIgnores(rootPath, { ...options, useGit: false, requireGit: false }) : null;
   }
 
   rulesFor(directory: string): IgnoreRules | null {
@@ -420,12 +426,15 @@ export class RepositoryIgnores {
     if (relativePath === '') return false;
     const slash = relativePath.lastIndexOf('/');
     const rules = this.rulesFor(slash < 0 ? '' : relativePath.slice(0, slash));
-    return !rules || rules.isIgnored(relativePath, isDirectory);
+    if (!rules || rules.isIgnored(relativePath, isDirectory)) return true;
+    if (this.untrackedRules === null || !outsideGitView(this.setup.walk, relativePath, isDirectory)) return false;
+    return this.untrackedRules.isIgnored(relativePath, isDirectory);
   }
 
   /** An ignore file changed: every rule read so far may be wrong. */
   forget(): void {
     this.byDirectory.clear();
+    this.untrackedRules?.forget();
   }
 
   private readDirectory(directory: string, inherited: IgnoreRules): IgnoreRules {

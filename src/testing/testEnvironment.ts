@@ -27,7 +27,7 @@ export async function temporaryDirectory(prefix: string): Promise<string> {
 export async function copyOfSampleRepo(): Promise<string> {
   const dir = join(await temporaryDirectory('repo'), 'sample-repo');
   await cp(SAMPLE_REPO, dir, { recursive: true });
-  execFileSync('git', ['init', '-q'], { cwd: dir, stdio: 'pipe' });
+  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: dir, stdio: 'pipe' });
   return dir;
 }
 
