@@ -2,18 +2,20 @@
 // Re-fits the hybrid fusion (FUSION in src/search/hybridSearcher.ts) offline,
 // from candidate lists recorded by
 //   codebase-mcp bench quality --corpus DIR --queries SET.json --candidates SET.candidates.json
-// one file per labelled set (and the sample set: node scripts/fit-fusion.mjs --sample writes it).
+// one file per labelled set, the sample set included (--corpus test/fixtures/sample-repo
+// --queries test/fixtures/sample-queries.json), all recorded with the same embedder.
 // It replays the real `fuse` over a grid of parameters and scores each by
 // MRR@10 per set, with leave-one-set-out cross-validation: for each set, the
 // parameters are chosen on the others (best mean MRR@10 among those that keep
 // hybrid at or above keyword-only on every training set) and scored on it.
-// The final line is the fit on all sets: copy it into FUSION.
+// The final line is the fit on all sets: copy it into FUSION (the default
+// embedder's) or the embedder's own entry in fusionFor.
 //
 //   npm run build && node scripts/fit-fusion.mjs a.candidates.json b.candidates.json …
 // Rerun it when the embedder changes (its vector lists change).
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { FUSION, fuse } from '../dist/search/hybridSearcher.js';
+import { fuse, fusionFor } from '../dist/search/hybridSearcher.js';
 import { goldRank, qualityScores } from '../dist/search/retrievalMetrics.js';
 
 const files = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
@@ -27,21 +29,18 @@ const sets = await Promise.all(
     if (dump.schema !== 'codebase-mcp/fusion-candidates@1') throw new Error(`${file} is not a bench quality --candidates file`);
     for (const query of dump.queries) query.limit = dump.searchLimit;
     for (const query of dump.queries) query.paths = new Map([...query.vector, ...query.keyword].map((hit) => [hit.id, hit.path]));
-    return { name: basename(file).replace(/\.candidates\.json$|\.json$/, ''), limit: dump.searchLimit, queries: dump.queries };
+    return { name: basename(file).replace(/\.candidates\.json$|\.json$/, ''), embedder: dump.embedder, limit: dump.searchLimit, queries: dump.queries };
   }),
 );
+
+const embedders = new Set(sets.map((set) => set.embedder ?? 'unrecorded'));
+if (embedders.size > 1) console.error(`warning: the candidate lists come from different embedders (${[...embedders].join(', ')}): fit one embedder at a time`);
 
 function scoresOf(set, ranker) {
   return qualityScores(set.queries.map((query) => goldRank(ranker(query).slice(0, set.limit).map((id) => query.paths.get(id)), query.file)));
 }
 
-function mrr(set, ranker) {
-  const ranks = set.queries.map((query) => {
-    const ids = ranker(query).slice(0, set.limit);
-    return goldRank(ids.map((id) => query.paths.get(id)), query.file);
-  });
-  return qualityScores(ranks).mrrAt10;
-}
+const mrr = (set, ranker) => scoresOf(set, ranker).mrrAt10;
 const limitOf = (query) => query.limit;
 const hybrid = (parameters) => (query) => fuse(query.vector, query.keyword, limitOf(query), parameters).map((hit) => hit.id);
 const keywordOnly = (query) => query.keyword.map((hit) => hit.id);
@@ -57,7 +56,8 @@ for (const base of [0, 0.2, 0.4, 0.6, 0.8])
 const scored = grid.map((parameters) => ({ parameters, mrr: sets.map((set) => mrr(set, hybrid(parameters))) }));
 const keyword = sets.map((set) => mrr(set, keywordOnly));
 const semantic = sets.map((set) => mrr(set, semanticOnly));
-const current = sets.map((set) => mrr(set, hybrid(FUSION)));
+// What search uses now for the embedder the lists came from (dumps without an embedder id: the default fusion).
+const current = sets.map((set) => mrr(set, hybrid(fusionFor(set.embedder))));
 
 function fit(training) {
   const mean = (entry) => training.reduce((sum, i) => sum + entry.mrr[i], 0) / training.length;

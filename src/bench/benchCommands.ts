@@ -258,7 +258,7 @@ See docs/benchmarks.md.`,
       });
       if (options.out) await writeFile(resolve(options.out), `${JSON.stringify(result, null, 2)}\n`);
       if (options.candidates) {
-        const dump = { schema: 'codebase-mcp/fusion-candidates@1', queriesFile: resolve(options.queries), corpus: result.corpus, searchLimit: result.settings.searchLimit, cutoff: result.settings.cutoff, queries: candidates };
+        const dump = { schema: 'codebase-mcp/fusion-candidates@1', queriesFile: resolve(options.queries), corpus: result.corpus, embedder: result.versions.embedder, searchLimit: result.settings.searchLimit, cutoff: result.settings.cutoff, queries: candidates };
         await writeFile(resolve(options.candidates), `${JSON.stringify(dump)}\n`);
       }
       if (options.json) printJson(result);

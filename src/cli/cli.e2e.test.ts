@@ -108,3 +108,30 @@ test('every command has --help', async () => {
     assert.match(result.stdout, new RegExp(`Usage: codebase-mcp ${command}`));
   }
 });
+
+test('an index built with the word vectors (the old default) asks for a re-index, naming the change and both ways out', async () => {
+  const home = await temporaryDirectory('cli-default-change');
+  const repo = await copyOfSampleRepo();
+  const byDefault = isolatedEnv(home);
+  delete byDefault.CODEBASE_MCP_EMBEDDER;
+  delete byDefault.CODEBASE_MCP_EMBEDDING_MODEL;
+  const old = { ...byDefault, CODEBASE_MCP_EMBEDDER: 'word-vectors' };
+  const indexed = await runCli(['index', repo, '--json'], { env: old });
+  assert.equal(indexed.code, 0, indexed.stderr);
+
+  for (const args of [['search', 'ring buffer', '--project', 'sample-repo'], ['index', repo]]) {
+    const refused = await runCli(args, { env: byDefault });
+    assert.equal(refused.code, 1, `${args[0]}: ${refused.stdout}${refused.stderr}`);
+    assert.match(refused.stderr, /word-vectors-sg-100d@1.*code-search-v1/s);
+    assert.match(refused.stderr, /The default embedder is now code-search-v1/);
+    assert.match(refused.stderr, /--force/);
+    assert.match(refused.stderr, /CODEBASE_MCP_EMBEDDER=word-vectors/);
+  }
+  const kept = await runCli(['search', 'ring buffer', '--project', 'sample-repo', '--json'], { env: old });
+  assert.equal(kept.code, 0, kept.stderr);
+
+  const rebuilt = await runCli(['index', repo, '--force', '--json'], { env: byDefault });
+  assert.equal(rebuilt.code, 0, rebuilt.stderr);
+  const status = JSON.parse((await runCli(['status', '--project', 'sample-repo', '--json'], { env: byDefault })).stdout);
+  assert.equal(status.embedding_model, 'code-search-v1 (128d)');
+});

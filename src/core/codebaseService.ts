@@ -16,7 +16,7 @@ import {
   type IndexSummary,
 } from '../indexer/indexRepository.js';
 import type { Logger } from '../logging/logger.js';
-import { pathMatcher, searchChunks, type SearchHit, type SearchResponse } from '../search/hybridSearcher.js';
+import { fusionFor, pathMatcher, searchChunks, type SearchHit, type SearchResponse } from '../search/hybridSearcher.js';
 import {
   EmbeddedProjectRegistry,
   projectNameFromDirectory,
@@ -31,6 +31,7 @@ import {
   type RemovedProject,
 } from '../store/projectRegistry.js';
 import type { EmbeddingCache } from '../store/embeddingCache.js';
+import { defaultModelChangeNote } from '../embed/modelChange.js';
 import { ServerProjectRegistry } from '../store/serverProjectRegistry.js';
 import type { EmbedderInfo, IndexCounts } from '../store/projectStore.js';
 import { IndexJobs, type IndexJob, type IndexWork, type JobTrigger } from './indexJobs.js';
@@ -394,7 +395,7 @@ export class CodebaseService {
           throw new UserError(
             'MODEL_MISMATCH',
             `Project '${project.name}' was indexed with ${stored.id} (${stored.dimensions} dimensions) but the configured embedder is ${embedder.id} (${embedder.dimensions} dimensions).`,
-            'Re-index it with --force (MCP: force: true), or search with mode "lexical".',
+            `Re-index it with --force (MCP: force: true), or search with mode "lexical".${defaultModelChangeNote(stored.id, embedder.id)}`,
           );
         }
         return embedder.embedQuery(text);
@@ -409,6 +410,7 @@ export class CodebaseService {
         maxTokens: input.max_tokens ?? DEFAULT_MAX_TOKENS,
         contextLines: input.context_lines,
         traceCandidates: options.traceCandidates,
+        fusion: fusionFor(stored.id),
       });
       const stale = await staleFiles(open.store, project.root, found.results.map((hit) => hit.path));
       return { ...found, stale, indexedAt: await this.indexedAt(open.store, project) };

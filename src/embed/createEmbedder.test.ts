@@ -5,6 +5,7 @@ import { startFakeOllamaServer, startFakeOpenAiServer, type FakeEmbeddingServer 
 import {
   createEmbedder,
   embedderIdFor,
+  DEFAULT_EMBEDDER_SETTINGS,
   embedderSettingsFromEnv,
   ollamaUrlFromHost,
   parseEmbedderSettings,
@@ -19,8 +20,12 @@ function configError(pattern: RegExp) {
 }
 
 describe('embedder settings from the environment', () => {
-  test('nothing set means the offline word vectors', () => {
-    assert.deepEqual(embedderSettingsFromEnv({}), { provider: 'word-vectors' });
+  test('nothing set means the offline code-search model; word-vectors still selects the word vectors', () => {
+    assert.deepEqual(embedderSettingsFromEnv({}), { provider: 'code-search' });
+    assert.deepEqual(embedderSettingsFromEnv({}), DEFAULT_EMBEDDER_SETTINGS);
+    assert.equal(embedderIdFor(DEFAULT_EMBEDDER_SETTINGS), 'code-search-v1');
+    assert.deepEqual(embedderSettingsFromEnv({ CODEBASE_MCP_EMBEDDER: 'word-vectors' }), { provider: 'word-vectors' });
+    assert.equal(embedderIdFor({ provider: 'word-vectors' }), 'word-vectors-sg-100d@1');
   });
 
   test('code-search: the model trained here, or another file in its format', () => {
@@ -113,7 +118,11 @@ describe('embedder settings from the environment', () => {
   test('a model set without choosing a provider is an error, not silently ignored', () => {
     assert.throws(
       () => embedderSettingsFromEnv({ CODEBASE_MCP_EMBEDDING_MODEL: 'nomic-embed-text' }),
-      configError(/CODEBASE_MCP_EMBEDDING_MODEL is set to "nomic-embed-text", but CODEBASE_MCP_EMBEDDER is word-vectors/),
+      configError(/CODEBASE_MCP_EMBEDDING_MODEL is set to "nomic-embed-text", but CODEBASE_MCP_EMBEDDER is not set \(the default, code-search/),
+    );
+    assert.throws(
+      () => embedderSettingsFromEnv({ CODEBASE_MCP_EMBEDDER: 'word-vectors', CODEBASE_MCP_EMBEDDING_MODEL: 'nomic-embed-text' }),
+      configError(/CODEBASE_MCP_EMBEDDING_MODEL is set to "nomic-embed-text", but CODEBASE_MCP_EMBEDDER is word-vectors, which has no models/),
     );
   });
 });

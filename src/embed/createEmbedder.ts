@@ -1,5 +1,5 @@
-// Chooses and builds the embedder from settings: the offline word vectors (the
-// default), Ollama, an OpenAI-compatible API, or a local ONNX model. Settings
+// Chooses and builds the embedder from settings: the offline code-search model
+// (the default), the offline word vectors, Ollama, an OpenAI-compatible API, or a local ONNX model. Settings
 // come from a config file (validated by `embedderSettingsSchema`) or from the
 // environment (`embedderSettingsFromEnv`), with messages that name what is wrong.
 
@@ -85,7 +85,8 @@ export const embedderSettingsSchema = z.discriminatedUnion('provider', [
 
 export type EmbedderSettings = z.infer<typeof embedderSettingsSchema>;
 
-export const DEFAULT_EMBEDDER_SETTINGS: EmbedderSettings = { provider: 'word-vectors' };
+/** The offline code-search model trained here: it ranks better than the word vectors on every held-out set (docs/benchmarks.md). */
+export const DEFAULT_EMBEDDER_SETTINGS: EmbedderSettings = { provider: 'code-search' };
 
 /** What the process supplies beyond the settings. */
 export interface EmbedderRuntime {
@@ -167,14 +168,14 @@ export const EMBEDDER_ENV = {
 
 /**
  * Embedder settings from environment variables. Unset means the default
- * (the offline word vectors); a bad value is an error naming its variable.
+ * (the offline code-search model); a bad value is an error naming its variable.
  */
 export function embedderSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): EmbedderSettings {
   const read = (name: string) => {
     const value = env[name]?.trim();
     return value ? value : undefined;
   };
-  const rawProvider = read(EMBEDDER_ENV.provider)?.toLowerCase() ?? 'word-vectors';
+  const rawProvider = read(EMBEDDER_ENV.provider)?.toLowerCase() ?? DEFAULT_EMBEDDER_SETTINGS.provider;
   if (!(EMBEDDER_PROVIDERS as readonly string[]).includes(rawProvider)) {
     throw new UserError(
       'CONFIG_INVALID',
@@ -194,15 +195,19 @@ export function embedderSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): E
   const integer = (name: string) => positiveIntegerFrom(name, read(name));
 
   let raw: Record<string, unknown>;
+  const providerChosen = read(EMBEDDER_ENV.provider) !== undefined;
+  if (model && (!providerChosen || provider === 'word-vectors')) {
+    // A model name alone would otherwise be read as a code-search model file, or ignored.
+    throw new UserError(
+      'CONFIG_INVALID',
+      providerChosen
+        ? `${EMBEDDER_ENV.model} is set to "${model}", but ${EMBEDDER_ENV.provider} is word-vectors, which has no models to choose from.`
+        : `${EMBEDDER_ENV.model} is set to "${model}", but ${EMBEDDER_ENV.provider} is not set (the default, code-search, uses the model shipped in assets/models/).`,
+      `Set ${EMBEDDER_ENV.provider} to ollama, openai or transformers to use that model (code-search for another model file in its format), or unset ${EMBEDDER_ENV.model}.`,
+    );
+  }
   switch (provider) {
     case 'word-vectors':
-      if (model) {
-        throw new UserError(
-          'CONFIG_INVALID',
-          `${EMBEDDER_ENV.model} is set to "${model}", but ${EMBEDDER_ENV.provider} is word-vectors (the default), which has no models to choose from.`,
-          `Set ${EMBEDDER_ENV.provider} to ollama, openai or transformers to use that model, or unset ${EMBEDDER_ENV.model}.`,
-        );
-      }
       raw = { provider };
       break;
     case 'code-search':

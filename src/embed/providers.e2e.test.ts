@@ -55,7 +55,7 @@ test('index and search through an Ollama-compatible server', async () => {
 
   const otherModel = await runCli(['search', 'ring buffer', '--project', 'via-ollama'], { env: isolatedEnv(home) });
   assert.equal(otherModel.code, 1);
-  assert.match(otherModel.stderr, /indexed with ollama:nomic-embed-text \(64 dimensions\).*configured embedder is word-vectors-sg-100d@1/s);
+  assert.match(otherModel.stderr, /indexed with ollama:nomic-embed-text \(64 dimensions\).*configured embedder is code-search-v1/s);
   assert.match(otherModel.stderr, /--force/);
 });
 

@@ -1,23 +1,24 @@
-// The labelled query set over the sample repository: hybrid search (word
-// vectors + full text) must beat full text alone. The numbers are printed as
+// The labelled query set over the sample repository: hybrid search (the
+// default embedder + full text, with the fusion fitted for it) must beat full
+// text alone. The numbers are printed as
 // test diagnostics so a run shows them.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Embedder } from '../embed/embedder.js';
-import { loadWordVectorEmbedder } from '../embed/wordVectorEmbedder.js';
+import { createEmbedder, DEFAULT_EMBEDDER_SETTINGS } from '../embed/createEmbedder.js';
 import { indexRepository } from '../indexer/indexRepository.js';
 import type { ProjectStore } from '../store/projectStore.js';
 import { testBackends } from '../testing/testBackends.js';
 import { removeTemporaryDirectories, SAMPLE_QUERIES, SAMPLE_REPO } from '../testing/testEnvironment.js';
-import { searchChunks, type SearchMode } from './hybridSearcher.js';
+import { fusionFor, searchChunks, type SearchMode } from './hybridSearcher.js';
 import { goldRank, qualityScores, type LabelledQuery, type QualityScores } from './retrievalMetrics.js';
 
 let embedder: Embedder;
 const queries = JSON.parse(readFileSync(SAMPLE_QUERIES, 'utf8')) as LabelledQuery[];
 
 before(async () => {
-  embedder = await loadWordVectorEmbedder();
+  embedder = await createEmbedder(DEFAULT_EMBEDDER_SETTINGS);
 });
 
 after(removeTemporaryDirectories);
@@ -45,6 +46,7 @@ for (const backend of testBackends()) {
           mode,
           limit: 30,
           maxTokens: 100_000,
+          fusion: fusionFor(embedder.id),
         });
         ranks.push(goldRank(response.results.map((hit) => hit.path), labelled.file));
       }

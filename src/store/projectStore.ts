@@ -6,6 +6,7 @@ import type { SqlClient } from './sqlClient.js';
 import { BinaryCopyWriter, parseTsvectorLiteral, parseVectorLiteral } from './binaryCopy.js';
 import { computeChampions, coveredShare, rankKeywords, type Champions, type IndexStatistics, type RankingOptions, type KeywordRanking, type KeywordTerm } from './keywordRanking.js';
 
+import { defaultModelChangeNote } from '../embed/modelChange.js';
 export interface EmbedderInfo {
   id: string;
   dimensions: number;
@@ -319,7 +320,7 @@ export class ProjectStore {
       throw new UserError(
         'MODEL_MISMATCH',
         `This project was indexed with embedding model ${current.id} (${current.dimensions} dimensions), but the configured model is ${embedder.id} (${embedder.dimensions} dimensions).`,
-        'Re-index with --force (MCP: force: true) to rebuild it with the configured model, or configure the original model again.',
+        `Re-index with --force (MCP: force: true) to rebuild it with the configured model, or configure the original model again.${defaultModelChangeNote(current.id, embedder.id)}`,
       );
     }
     await this.client.transaction(async (tx) => {
