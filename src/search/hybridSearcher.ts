@@ -11,8 +11,8 @@ import { queryTerms } from '../tokens/searchLexemes.js';
 import type { KeywordTerm } from '../store/keywordRanking.js';
 import { withFileEvidence } from './fileEvidence.js';
 
-export const SEARCH_MODES = ['hybrid', 'semantic', 'lexical'] as const;
-export type SearchMode = (typeof SEARCH_MODES)[number];
+import type { SearchMode } from './searchModes.js';
+export { SEARCH_MODES, type SearchMode } from './searchModes.js';
 
 export interface SearchRequest {
   query: string;
