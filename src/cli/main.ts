@@ -144,6 +144,7 @@ export function buildProgram(): Command {
     .name('codebase-mcp')
     .description('Search local codebases by meaning and by keyword: an MCP server and CLI over PostgreSQL + pgvector.')
     .version('0.1.0')
+    .option('--no-service', 'work in this process instead of through the shared service (also CODEBASE_MCP_SERVICE=0)')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
@@ -152,6 +153,7 @@ Examples:
   codebase-mcp index ~/src/myrepo                 index a repository (only changed files on later runs)
   codebase-mcp search "where are passwords hashed"  search the project containing the current directory
   codebase-mcp serve                              run the MCP server on stdio (for Claude Code, Cursor, ...)
+  codebase-mcp service status                     the shared service every session and command uses
 
 Data lives in $CODEBASE_MCP_HOME (default ~/.local/share/codebase-mcp), or on a PostgreSQL server
 when DATABASE_URL is set (server mode). See docs/configuration.md.`,
