@@ -2,11 +2,15 @@ import { fnv1a } from './fnv1a.js';
 
 /** Scales a vector to unit length; undefined for a zero vector. */
 export function normalized(vector: Float64Array | Float32Array): Float32Array | undefined {
+  // Index loops: an iterator and Float32Array.from's callback cost more than the arithmetic here.
+  const length = vector.length;
   let norm = 0;
-  for (const value of vector) norm += value * value;
+  for (let i = 0; i < length; i++) norm += vector[i] * vector[i];
   norm = Math.sqrt(norm);
   if (!(norm > 1e-12)) return undefined;
-  return Float32Array.from(vector, (value) => value / norm);
+  const unit = new Float32Array(length);
+  for (let i = 0; i < length; i++) unit[i] = vector[i] / norm;
+  return unit;
 }
 
 /**

@@ -122,9 +122,15 @@ describe('freshness over MCP with watching on (the default for serve)', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.equal(paths[0], 'services/cache/lru_cache.py', `found within 20 s (got ${paths.join(', ')})`);
-    const status = await call('get_indexing_status', { project: 'shop' });
-    assert.equal(status.structuredContent!.watcher.state, 'watching');
-    // The watcher applied it (status may still show the earlier index job as the project's job).
-    assert.ok(status.structuredContent!.watcher.last_sync_at, JSON.stringify(status.structuredContent!.watcher));
+    // The watcher applied it (status may still show the earlier index job as the project's job). Its rows
+    // are searchable as soon as they commit, a moment before the watcher records the sync: poll briefly.
+    let watcher: Record<string, any> = {};
+    for (let waited = 0; waited < 5000; waited += 100) {
+      watcher = (await call('get_indexing_status', { project: 'shop' })).structuredContent!.watcher;
+      if (watcher.last_sync_at) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(watcher.state, 'watching');
+    assert.ok(watcher.last_sync_at, JSON.stringify(watcher));
   });
 });

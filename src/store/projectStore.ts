@@ -3,7 +3,7 @@
 import { UserError } from '../errors/userError.js';
 import { applyMigrations } from './migrations.js';
 import type { SqlClient } from './sqlClient.js';
-import { coveredShare, rankKeywords, type IndexStatistics, type KeywordRanking, type KeywordTerm } from './keywordRanking.js';
+import { computeChampions, coveredShare, rankKeywords, type Champions, type IndexStatistics, type RankingOptions, type KeywordRanking, type KeywordTerm } from './keywordRanking.js';
 
 export interface EmbedderInfo {
   id: string;
@@ -147,6 +147,8 @@ export class ProjectStore {
   private filePathsCache: { id: number; path: string }[] | null = null;
   private countsCache: IndexCounts | null = null;
   private statisticsCache: IndexStatistics | null = null;
+  /** Champion lists of common lexemes (keywordRanking.ts), valid for one index generation like the statistics. */
+  private championCache = new Map<string, Promise<Champions>>();
   private cachedGeneration: string | null = null;
 
   private constructor(private readonly client: SqlClient) {}
@@ -421,6 +423,7 @@ export class ProjectStore {
     this.filePathsCache = null;
     this.countsCache = null;
     this.statisticsCache = null;
+    this.championCache.clear();
     this.cachedGeneration = null;
   }
 
@@ -500,9 +503,20 @@ export class ProjectStore {
    * `words` come from searchLexemes.queryTerms; `expansions` (identifier
    * forms of the question's word runs) count only where the index holds them.
    */
-  async keywordRanking(words: string[], expansions: KeywordTerm[], limit: number, filters: ChunkFilters, options: { exhaustive?: boolean } = {}): Promise<KeywordRanking> {
+  async keywordRanking(words: string[], expansions: KeywordTerm[], limit: number, filters: ChunkFilters, options: RankingOptions = {}): Promise<KeywordRanking> {
     if (words.length === 0) return { hits: [], terms: [], wordWeights: new Map(), scored: 0, exact: true };
-    return rankKeywords(this.client, await this.indexStatistics(), words, expansions, limit, (params) => whereClause(filters, params), options);
+    const stats = await this.indexStatistics();
+    const champions = (lexeme: string) => {
+      const key = `${options.championSize ?? ''}:${lexeme}`;
+      let list = this.championCache.get(key);
+      if (!list) {
+        list = computeChampions(this.client, stats, lexeme, options.championSize);
+        list.catch(() => this.championCache.delete(key));
+        this.championCache.set(key, list);
+      }
+      return list;
+    };
+    return rankKeywords(this.client, stats, words, expansions, limit, (params) => whereClause(filters, params), { ...options, champions });
   }
 
   /** Keyword hits with values in [0, 1) and their coverage of the question's words (see RankedChunk). */
