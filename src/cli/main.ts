@@ -59,10 +59,9 @@ async function withApi(program: Command, work: (api: CodebaseApi, config: Config
  */
 async function withLocalService(program: Command, work: (service: CodebaseService, config: Config) => Promise<void>): Promise<void> {
   const config = commandConfig(program);
-  if (config.useService) {
-    const { stopRunningService } = await import('./serviceCommands.js');
-    await stopRunningService(config, 'a backup, restore or migrate runs in its own process');
-  }
+  // Even with --no-service: a running service would hold the project's embedded store.
+  const { stopRunningService } = await import('./serviceCommands.js');
+  await stopRunningService(config, 'a backup, restore or migrate runs in its own process');
   const local = { ...config, useService: false };
   const logger = createLogger(local.logLevel === 'info' ? 'warn' : local.logLevel, local.logFile);
   const service = (await openApi(local, logger, { inProcessIdleMs: 0 })) as CodebaseService;
