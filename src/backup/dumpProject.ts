@@ -6,13 +6,12 @@ import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { quoteIdentifier } from '../store/databaseNames.js';
 import type { ProjectRecord } from '../store/projectRegistry.js';
-import type { EmbedderInfo } from '../store/projectStore.js';
+import { VECTOR_INDEX, type EmbedderInfo } from '../store/projectStore.js';
 import type { SqlClient } from '../store/sqlClient.js';
 import { isVectorType, SNAPSHOT_FORMAT, SNAPSHOT_FORMAT_VERSION, SnapshotWriter, vectorTextToBase64, type SnapshotColumn, type SnapshotHeader, type SnapshotTrailer } from './snapshotFile.js';
 
 /** Tables that are not index content: the restore recreates them from the schema version. */
 const NOT_DUMPED = new Set(['schema_migrations']);
-const VECTOR_INDEX = 'chunks_embedding_hnsw';
 const FETCH_ROWS = 500;
 
 export interface SnapshotProgress {

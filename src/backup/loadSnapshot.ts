@@ -1,7 +1,7 @@
 // Loads a snapshot into an empty database (a staging one: nothing is replaced
 // until this has finished and verified it): the schema at the snapshot's
 // version, the rows table by table, then the code's newer migrations, the
-// HNSW index, and a verification — counts, the checksum, a search.
+// vector index, and a verification — counts, the checksum, a search.
 import { UserError } from '../errors/userError.js';
 import { quoteIdentifier } from '../store/databaseNames.js';
 import { applyMigrations, MIGRATIONS } from '../store/migrations.js';

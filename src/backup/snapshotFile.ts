@@ -43,7 +43,7 @@ export const snapshotHeaderSchema = z.object({
       .optional(),
   }),
   embedder: z.object({ id: z.string(), dimensions: z.number().int().positive() }).nullable(),
-  /** Whether the source had its HNSW index: the restore builds it again. */
+  /** Whether the source had its vector index: the restore builds it again. */
   vectorIndex: z.boolean(),
   tables: z.array(z.object({ name: z.string().min(1), columns: z.array(columnSchema).min(1), rows: z.number().int().min(0) })),
 });

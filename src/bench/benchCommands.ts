@@ -17,11 +17,17 @@ import { evaluateQuality, loadLabelledQueries } from './evaluateQuality.js';
 import { corpusModules, DEFAULT_CORPUS_OPTIONS, GENERATED_LANGUAGES, generateRepository } from './generateRepository.js';
 import type { GeneratedLanguage } from './languageSyntax.js';
 import type { QualityResult } from './qualityResult.js';
-import { DEFAULT_BENCHMARK_SETTINGS, runBenchmark } from './runBenchmark.js';
+import { DEFAULT_BENCHMARK_SETTINGS, runBenchmark, timeSearches } from './runBenchmark.js';
+import { benchmarkQueries } from './benchQueries.js';
+import { TIMED_MODES, type SearchMeasurement } from './benchmarkResult.js';
+import { CodebaseService } from '../core/codebaseService.js';
+import { silentLogger } from '../logging/logger.js';
+import { loadavg } from 'node:os';
 import { firstSyntaxProblem } from './syntaxCheck.js';
 import { registerFreshnessBench } from './freshnessBenchmark.js';
 import { DEFAULT_LOAD_QUERIES, formatLoadResult, LOAD_LIMITS, runLoadBenchmark } from './loadBench.js';
 import { benchSnapshot, formatSnapshotBench } from './benchSnapshot.js';
+import { formatFrontendLatency, measureFrontendLatency } from './frontendLatency.js';
 
 function wholeNumber(name: string, min: number) {
   return (value: string) => {
@@ -63,6 +69,14 @@ function assertSchema(value: { schema?: string }, schema: string, path: string):
   if (value.schema !== schema) {
     throw new UserError('INVALID_INPUT', `${path} is not a ${schema} result (schema ${JSON.stringify(value.schema)}).`, 'Pass a file written by the matching bench command.');
   }
+}
+
+/** The generated query set of `bench run` and `bench search`: how many, warm-up, seed. */
+function withQueryOptions(command: Command): Command {
+  return command
+    .option('-q, --queries <n>', 'timed queries per mode', wholeNumber('--queries', 1), DEFAULT_BENCHMARK_SETTINGS.queries)
+    .option('--warmup <n>', 'untimed warm-up queries per mode', wholeNumber('--warmup', 0), DEFAULT_BENCHMARK_SETTINGS.warmupQueries)
+    .option('--query-seed <n>', 'seed of the generated query set', wholeNumber('--query-seed', 0), DEFAULT_BENCHMARK_SETTINGS.querySeed);
 }
 
 export function registerBenchCommands(program: Command): void {
@@ -124,14 +138,11 @@ See docs/benchmarks.md.`,
       if (syntaxErrors?.length) process.exitCode = 1;
     });
 
-  bench
-    .command('run')
+  withQueryOptions(bench
+    .command('run'))
     .description('Measure indexing (full, unchanged, one file changed), peak memory and search latency per mode, with ripgrep as the yardstick')
     .requiredOption('-r, --repo <dir>', 'repository to benchmark (e.g. from bench generate); it is indexed into a temporary home')
     .option('-o, --out <file>', 'where to write the result JSON', 'baseline-results.json')
-    .option('-q, --queries <n>', 'timed queries per mode', wholeNumber('--queries', 1), DEFAULT_BENCHMARK_SETTINGS.queries)
-    .option('--warmup <n>', 'untimed warm-up queries per mode', wholeNumber('--warmup', 0), DEFAULT_BENCHMARK_SETTINGS.warmupQueries)
-    .option('--query-seed <n>', 'seed of the generated query set', wholeNumber('--query-seed', 0), DEFAULT_BENCHMARK_SETTINGS.querySeed)
     .addOption(new Option('--backend <backend>', 'default: server when DATABASE_URL is set, else embedded').choices(['embedded', 'server']))
     .option('--no-ripgrep', 'skip the ripgrep yardstick')
     .option('--json', 'print the result JSON on stdout instead of the report')
@@ -151,6 +162,56 @@ See docs/benchmarks.md.`,
       await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
       if (options.json) printJson(result);
       else console.log(`${formatReport(result, checkTargets(result))}\n\nWrote ${out}`);
+    });
+
+  withQueryOptions(bench
+    .command('search'))
+    .description('Time searches per mode on a project already indexed in this home (no re-index): p50/p95/p99 over the generated query set')
+    .requiredOption('-p, --project <name>', 'an indexed project')
+    .option('--modes <list>', 'comma-separated search modes', TIMED_MODES.join(','))
+    .option('--json', 'print the measurements as JSON')
+    .addHelpText('after', '\nRuns in this process: stop the shared service first (codebase-mcp service stop), which holds embedded projects open.')
+    .action(async (options) => {
+      const modes = String(options.modes).split(',').map((mode) => mode.trim());
+      const unknown = modes.filter((mode) => !TIMED_MODES.includes(mode as (typeof TIMED_MODES)[number]));
+      if (unknown.length) throw new UserError('INVALID_INPUT', `Unknown mode(s) ${unknown.join(', ')}.`, `Choose from ${TIMED_MODES.join(', ')}.`);
+      const config = loadConfig();
+      const service = CodebaseService.create(config, () => createEmbedder(config.embedder, { cacheDir: config.cacheDir }), silentLogger);
+      try {
+        const queries = benchmarkQueries(options.warmup + options.queries, options.querySeed);
+        const settings = { limit: DEFAULT_BENCHMARK_SETTINGS.limit, maxTokens: DEFAULT_BENCHMARK_SETTINGS.maxTokens };
+        const search: Record<string, SearchMeasurement & { load: number[] }> = {};
+        for (const mode of modes as (typeof TIMED_MODES)[number][]) {
+          const measured = await timeSearches(service, options.project, mode, queries.slice(0, options.warmup), queries.slice(options.warmup), settings);
+          search[mode] = { ...measured, load: loadavg().map((value) => Math.round(value * 100) / 100) };
+        }
+        if (options.json) printJson({ project: options.project, backend: service.backend, queries: options.queries, warmup: options.warmup, search });
+        else
+          for (const [mode, measured] of Object.entries(search))
+            console.log(`${mode.padEnd(9)} p50 ${measured.p50Ms} ms  p95 ${measured.p95Ms} ms  p99 ${measured.p99Ms} ms  max ${measured.maxMs} ms  (${measured.count} queries, load ${measured.load.join(' ')})`);
+      } finally {
+        await service.close();
+      }
+    });
+
+  bench
+    .command('frontends')
+    .description('Warm CLI search latency (a process per search) and MCP search_code latency, through the shared service and in-process')
+    .requiredOption('-r, --repo <dir>', 'repository to search (indexed into a temporary home)')
+    .option('--cli-queries <n>', 'timed CLI searches per setting', wholeNumber('--cli-queries', 1), 20)
+    .option('--mcp-queries <n>', 'timed search_code calls per setting', wholeNumber('--mcp-queries', 1), 100)
+    .option('-o, --out <file>', 'also write the result JSON here')
+    .option('--json', 'print the result JSON instead of the table')
+    .action(async (options) => {
+      const result = await measureFrontendLatency({
+        repo: resolve(options.repo),
+        cliQueries: options.cliQueries,
+        mcpQueries: options.mcpQueries,
+        onProgress: progressLine(options.json),
+      });
+      if (options.out) await writeFile(resolve(options.out), `${JSON.stringify(result, null, 2)}\n`);
+      if (options.json) printJson(result);
+      else console.log(formatFrontendLatency(result));
     });
 
   bench

@@ -1,6 +1,7 @@
 // Plain-text renderings of benchmark, target, comparison and quality results
 // for people; `--json` prints the data itself instead.
 
+import type { IndexStages } from '../indexer/indexRepository.js';
 import type { BenchmarkResult } from './benchmarkResult.js';
 import { TIMED_MODES } from './benchmarkResult.js';
 import { formatMs, type TargetCheck } from './benchTargets.js';
@@ -52,6 +53,7 @@ export function formatReport(result: BenchmarkResult, checks: TargetCheck[]): st
       ['no change', formatMs(noChange.wallMs), formatMs(noChange.cpuMs), noChange.filesPerSecond.toFixed(0), '-', String(noChange.filesIndexed), String(noChange.totalChunks)],
       ['one file changed', formatMs(oneFileChanged.wallMs), formatMs(oneFileChanged.cpuMs), oneFileChanged.filesPerSecond.toFixed(0), '-', String(oneFileChanged.filesIndexed), String(oneFileChanged.totalChunks)],
     ]).map((line) => `  ${line}`),
+    ...formatStages(full.stages),
     `  peak memory (RSS): ${formatBytes(result.memory.peakRssBytes)} (${formatBytes(result.memory.peakRssWithYardstickBytes ?? result.memory.peakRssBytes)} with the ripgrep runs); load average ${result.load.atStart} at the start, ${result.load.atEnd} at the end (${result.machine.cores} cores)`,
     '',
     `Search latency (${result.settings.queries} queries per mode after ${result.settings.warmupQueries} warm-up, limit ${result.settings.limit})`,
@@ -70,6 +72,16 @@ export function formatReport(result: BenchmarkResult, checks: TargetCheck[]): st
     ...formatTargets(checks),
   ];
   return lines.join('\n');
+}
+
+/** The full index's stage profile, one line (preparation runs on a worker, beside embedding and writing). */
+function formatStages(stages: IndexStages | undefined): string[] {
+  if (!stages) return [];
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  return [
+    `  full index stages (wall): scan ${seconds(stages.scan)}; on the worker: read ${seconds(stages.read)}, parse+chunk ${seconds(stages.parse)}, lexemes ${seconds(stages.lexemes)};` +
+      ` main thread: waiting for the worker ${seconds(stages.waitForPreparation)}, embed ${seconds(stages.embed)}, write ${seconds(stages.write)}, backfill ${seconds(stages.backfill)}, vector index ${seconds(stages.vectorIndex)}, finalise ${seconds(stages.finalise)}`,
+  ];
 }
 
 export function formatTargets(checks: TargetCheck[]): string[] {

@@ -1,6 +1,7 @@
 // The shape of `baseline-results.json`: what `bench run` writes and what
 // `bench report` and `bench compare` read.
 
+import type { IndexStages } from '../indexer/indexRepository.js';
 import type { BenchBackend } from './benchService.js';
 import type { LatencyStats } from './latencyStats.js';
 import type { MachineInfo, SoftwareVersions } from './machineInfo.js';
@@ -26,6 +27,8 @@ export interface IndexMeasurement {
   /** Chunks written per second of wall time. */
   chunksPerSecond: number;
   errors: number;
+  /** Wall ms per stage of the run (IndexStages: preparation on a worker overlaps embedding and writing). Absent in results from before it was recorded. */
+  stages?: IndexStages;
 }
 
 export interface SearchMeasurement extends LatencyStats {

@@ -22,6 +22,7 @@ import { latencyStats } from './latencyStats.js';
 import { machineInfo, softwareVersions } from './machineInfo.js';
 import { rankFilesWithRipgrep, ripgrepArguments, ripgrepVersion } from './ripgrepRanking.js';
 import { hashDirectory } from './treeHash.js';
+import type { CodebaseService } from '../core/codebaseService.js';
 
 export interface BenchmarkOptions {
   repo: string;
@@ -57,6 +58,7 @@ function measurement(summary: IndexSummary, wallMs: number, cpuMs: number): Inde
     filesPerSecond: Math.round((summary.filesScanned / seconds) * 10) / 10,
     chunksPerSecond: Math.round((summary.chunksWritten / seconds) * 10) / 10,
     errors: summary.errors.length,
+    stages: summary.stages,
   };
 }
 
@@ -110,9 +112,16 @@ async function warmUp(bench: BenchService): Promise<number> {
   return Math.round(performance.now() - started);
 }
 
-async function timeSearches(bench: BenchService, mode: (typeof TIMED_MODES)[number], warmup: string[], timed: string[], options: BenchmarkOptions): Promise<SearchMeasurement> {
-  const search = (query: string) =>
-    bench.service.search({ query, project: PROJECT, mode, limit: options.limit, max_tokens: options.maxTokens }, []);
+/** Times each query of `timed` (after `warmup`, untimed) in one mode against an indexed project. */
+export async function timeSearches(
+  service: CodebaseService,
+  project: string,
+  mode: (typeof TIMED_MODES)[number],
+  warmup: string[],
+  timed: string[],
+  options: { limit: number; maxTokens: number },
+): Promise<SearchMeasurement> {
+  const search = (query: string) => service.search({ query, project, mode, limit: options.limit, max_tokens: options.maxTokens }, []);
   for (const query of warmup) await search(query);
   const samples: number[] = [];
   let results = 0;
@@ -180,7 +189,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     const search = {} as Record<(typeof TIMED_MODES)[number], SearchMeasurement>;
     for (const mode of TIMED_MODES) {
       progress(`${timed.length} ${mode} searches`);
-      search[mode] = await timeSearches(bench, mode, warmup, timed, options);
+      search[mode] = await timeSearches(bench.service, PROJECT, mode, warmup, timed, options);
     }
     const peakRssOfProduct = peakRssBytes();
     progress(`${timed.length} ripgrep searches`);

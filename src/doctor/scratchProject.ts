@@ -45,5 +45,5 @@ export async function exerciseScratchProject(client: SqlClient): Promise<string>
   if (nearest.length !== 1 || matching.length !== 1 || nearest[0].id !== matching[0].id) {
     throw new Error('the chunk written was not found again by vector and full-text search');
   }
-  return `schema version ${version}, HNSW and full-text indexes built, a chunk written and found by both searches`;
+  return `schema version ${version}, vector (IVFFlat) and full-text indexes built, a chunk written and found by both searches`;
 }

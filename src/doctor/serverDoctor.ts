@@ -108,7 +108,7 @@ async function checkPgvector(admin: SqlClient, url: string, facts: ServerFacts, 
   if (!versionAtLeast(available.default_version, MIN_PGVECTOR_VERSION)) {
     return fail(
       CHECK.pgvector,
-      `pgvector ${available.default_version} is installed; codebase-mcp needs ${MIN_PGVECTOR_VERSION} or newer (iterative HNSW scans keep filtered searches complete).`,
+      `pgvector ${available.default_version} is installed; codebase-mcp needs ${MIN_PGVECTOR_VERSION} or newer (iterative index scans keep filtered vector searches complete).`,
       PGVECTOR_INSTALL_FIX,
     );
   }

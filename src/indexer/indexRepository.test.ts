@@ -65,6 +65,10 @@ for (const backend of testBackends()) {
       assert.equal(new Set(embeddedTexts).size, embeddedTexts.length, 'no text is embedded twice');
       assert.ok((summary.filesSkipped.secret ?? 0) >= 3, 'secrets are reported as skipped');
       assert.deepEqual(summary.errors, []);
+      const { stages } = summary;
+      assert.ok(stages.parse > 0 && stages.write > 0 && stages.vectorIndex > 0, `every stage that ran took time: ${JSON.stringify(stages)}`);
+      const mainThread = stages.scan + stages.waitForPreparation + stages.embed + stages.write + stages.backfill + stages.vectorIndex + stages.finalise;
+      assert.ok(mainThread <= summary.durationMs + 5, 'the main thread\'s stages are parts of the run');
     });
 
     test('a second run over an unchanged repository re-chunks and re-embeds nothing', async () => {

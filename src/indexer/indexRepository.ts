@@ -1,6 +1,7 @@
 // scan → diff → chunk → embed → write, for one project. Each batch of files
 // is written in one transaction, so a crash or a cancel leaves every file
 // either as it was or fully replaced; the next run picks up the rest.
+import { performance } from 'node:perf_hooks';
 import type { Embedder } from '../embed/embedder.js';
 import { ScanRootError, scanPaths, scanRepository, type LeftOutRule, type RepositoryIgnores, type ScanOptions, type ScanResult, type SkipReason } from '../scan/scanRepository.js';
 import { leftOutWarning } from '../scan/leftOutReport.js';
@@ -9,7 +10,7 @@ import type { EmbeddingCache } from '../store/embeddingCache.js';
 import type { FileWrite, ProjectStore, StoredFileState } from '../store/projectStore.js';
 import { EMBEDDINGS_PENDING_KEY, toVectorLiteral } from '../store/projectStore.js';
 import { prepareFiles, unchangedByStat, type PreparedBatch } from './prepareFiles.js';
-import { prepareOnThread } from './preparationThread.js';
+import { PREPARATION_THREADS, prepareOnThread } from './preparationThread.js';
 
 export type IndexPhase = 'scanning' | 'removing' | 'indexing' | 'embedding' | 'finalizing' | 'done';
 
@@ -52,6 +53,29 @@ export interface IndexSummary {
   warnings: string[];
   /** Which files the run added, changed and removed (with `collectChanges`, and always from `indexPaths`). */
   changes?: FileChanges;
+  /** Where the run's time went, wall ms per stage (IndexStages). */
+  stages: IndexStages;
+}
+
+/**
+ * Wall ms per stage. Files are prepared (read, parsed, analysed) on a worker
+ * thread while the main thread embeds and writes the previous batch, so
+ * read + parse + lexemes overlap embed + write; `waitForPreparation` is the
+ * main thread's time waiting for the worker (the part that did not overlap).
+ */
+export interface IndexStages {
+  scan: number;
+  read: number;
+  parse: number;
+  lexemes: number;
+  waitForPreparation: number;
+  embed: number;
+  write: number;
+  /** Vectors computed after the writes (a costly embedder). */
+  backfill: number;
+  vectorIndex: number;
+  /** ANALYZE and the run's bookkeeping. */
+  finalise: number;
 }
 
 export interface FileChanges {
@@ -83,7 +107,7 @@ export const INDEXED_AT_KEY = 'indexed_at';
 /** Files read, chunked and embedded together, then written in one transaction. */
 const FILES_PER_BATCH = 64;
 const EMBED_BATCH = 256;
-/** Above this many new files the HNSW index is rebuilt once instead of updated row by row. */
+/** Above this many new files the vector index is dropped and built once after the writes instead of updated row by row. */
 const BULK_LOAD_FILES = 500;
 /** A run of just some paths refreshes planner statistics only when it changed at least this many files. */
 const ANALYZE_AFTER_FILES = 200;
@@ -104,7 +128,7 @@ export async function indexRepository(
   const run = new IndexRun(options);
   run.report('scanning');
   await store.prepareForEmbedder({ id: embedder.id, dimensions: embedder.dimensions }, options.force === true);
-  const scan = await scanRepository(root, { ...options.scan, maxFileBytes: options.maxFileBytes, includeSecrets: options.includeSecrets }).catch(rootVanished);
+  const scan = await run.timed('scan', () => scanRepository(root, { ...options.scan, maxFileBytes: options.maxFileBytes, includeSecrets: options.includeSecrets }).catch(rootVanished));
   run.checkCancelled();
   const stored = await store.fileStates();
   const present = new Set(scan.files.map((file) => file.relativePath));
@@ -130,11 +154,13 @@ export async function indexPaths(
   const run = new IndexRun({ ...options, collectChanges: true });
   run.report('scanning');
   await store.prepareForEmbedder({ id: embedder.id, dimensions: embedder.dimensions }, false);
-  const scan = await scanPaths(root, paths, {
-    maxFileBytes: options.maxFileBytes,
-    includeSecrets: options.includeSecrets,
-    ignores: options.ignores,
-  }).catch(rootVanished);
+  const scan = await run.timed('scan', () =>
+    scanPaths(root, paths, {
+      maxFileBytes: options.maxFileBytes,
+      includeSecrets: options.includeSecrets,
+      ignores: options.ignores,
+    }).catch(rootVanished),
+  );
   run.checkCancelled();
   const stored = await store.fileStates();
   const present = new Set(scan.files.map((file) => file.relativePath));
@@ -189,6 +215,7 @@ class IndexRun {
     leftOutByRule: [],
     notices: [],
     warnings: [],
+    stages: { scan: 0, read: 0, parse: 0, lexemes: 0, waitForPreparation: 0, embed: 0, write: 0, backfill: 0, vectorIndex: 0, finalise: 0 },
   };
   private readonly progress: IndexProgress = {
     phase: 'scanning',
@@ -203,6 +230,16 @@ class IndexRun {
 
   constructor(private readonly options: IndexOptions) {
     if (options.collectChanges) this.summary.changes = { added: [], changed: [], deleted: [] };
+  }
+
+  /** Runs `work`, adding its wall time to `stage`. */
+  async timed<T>(stage: keyof IndexStages, work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.summary.stages[stage] += performance.now() - started;
+    }
   }
 
   report(phase: IndexPhase): void {
@@ -253,7 +290,7 @@ class IndexRun {
     if (bulkLoad) await store.dropVectorIndex();
     const unreadable: string[] = [];
     const prepareOptions = { force: options.force === true, includeSecrets: options.includeSecrets === true, maxFileBytes: options.maxFileBytes };
-    // More than one batch: files are prepared on a worker thread, one batch ahead of the writes.
+    // More than one batch: files are prepared on worker threads, ahead of the writes.
     const onThread = scan.files.length > FILES_PER_BATCH;
     const prepare = (start: number): Promise<PreparedBatch> => {
       const batch = scan.files.slice(start, start + FILES_PER_BATCH);
@@ -266,21 +303,34 @@ class IndexRun {
       preparing.catch(() => {}); // awaited below, unless a cancel ends the run first
       return preparing;
     };
-    let next = scan.files.length > 0 ? prepare(0) : null;
-    for (let start = 0; next; start += FILES_PER_BATCH) {
+    // Batches in preparation, in order: one per preparation thread ahead of the writes.
+    const ahead = onThread ? PREPARATION_THREADS : 1;
+    const pending: Promise<PreparedBatch>[] = [];
+    let queued = 0;
+    const fill = () => {
+      while (pending.length < ahead && queued < scan.files.length) {
+        pending.push(prepare(queued));
+        queued += FILES_PER_BATCH;
+      }
+    };
+    fill();
+    for (let start = 0; pending.length > 0; start += FILES_PER_BATCH) {
       this.checkCancelled();
-      const prepared = await next;
-      next = start + FILES_PER_BATCH < scan.files.length ? prepare(start + FILES_PER_BATCH) : null;
+      const prepared = await this.timed('waitForPreparation', () => pending.shift() as Promise<PreparedBatch>);
+      summary.stages.read += prepared.stages.readMs;
+      summary.stages.parse += prepared.stages.parseMs;
+      summary.stages.lexemes += prepared.stages.lexemesMs;
+      fill();
       summary.filesUnchanged += prepared.unchanged;
       summary.errors.push(...prepared.errors);
       for (const skipped of prepared.skipped) {
         this.skip(skipped.reason);
         unreadable.push(skipped.path);
       }
-      await store.updateModificationTimes(new Map(prepared.touched));
-      await embedBatch(prepared.files, store, embedder, options, summary);
+      await this.timed('write', () => store.updateModificationTimes(new Map(prepared.touched)));
+      await this.timed('embed', () => embedBatch(prepared.files, store, embedder, options, summary));
       this.checkCancelled();
-      await store.writeFiles(prepared.files);
+      await this.timed('write', () => store.writeFiles(prepared.files));
       for (const file of prepared.files) {
         summary.chunksWritten += file.chunks.length;
         (stored.has(file.path) ? summary.changes?.changed : summary.changes?.added)?.push(file.path);
@@ -296,6 +346,7 @@ class IndexRun {
     await this.remove(store, unreadable.filter((path) => stored.has(path)));
 
     this.report('embedding');
+    const backfillStarted = performance.now();
     await backfillEmbeddings(store, embedder, options, summary, async (pending) => {
       await store.setMeta(EMBEDDINGS_PENDING_KEY, pending);
       progress.chunksPending = pending;
@@ -303,8 +354,10 @@ class IndexRun {
       this.report('embedding');
     });
 
+    summary.stages.backfill += performance.now() - backfillStarted;
     this.report('finalizing');
-    await store.ensureVectorIndex();
+    await this.timed('vectorIndex', () => store.ensureVectorIndex());
+    const finaliseStarted = performance.now();
     // A few files changed barely move the planner's statistics; a big change (a branch switch) does.
     const changedFiles = summary.filesIndexed + summary.filesDeleted;
     if (changedFiles > 0 && (analyze || bulkLoad || changedFiles > ANALYZE_AFTER_FILES)) await store.analyze();
@@ -314,6 +367,8 @@ class IndexRun {
     summary.totalChunks = counts.chunks;
     const warning = leftOutReport === undefined ? null : leftOutWarning(leftOutReport, scan, counts.files);
     if (warning) summary.warnings.push(warning);
+    summary.stages.finalise += performance.now() - finaliseStarted;
+    for (const stage of Object.keys(summary.stages) as (keyof IndexStages)[]) summary.stages[stage] = Math.round(summary.stages[stage]);
     summary.durationMs = Date.now() - this.started;
     this.report('done');
     return summary;
@@ -357,13 +412,14 @@ async function embedBatch(
   // written, so the index answers full-text queries while they are computed.
   if (embedder.costly) return;
   const missingHashes = [...missing.keys()];
-  const computed = new Map<string, string>();
+  const computed = new Map<string, Float32Array>();
   for (let start = 0; start < missingHashes.length; start += EMBED_BATCH) {
     const slice = missingHashes.slice(start, start + EMBED_BATCH);
     const vectors = await embedder.embedDocuments(slice.map((hash) => missing.get(hash) as string));
-    slice.forEach((hash, index) => computed.set(hash, toVectorLiteral(vectors[index])));
+    slice.forEach((hash, index) => computed.set(hash, vectors[index]));
   }
-  await cache?.store(embedder.id, computed);
+  // The store writes the vectors as they are; only the shared cache keeps literals.
+  if (cache && computed.size > 0) await cache.store(embedder.id, new Map([...computed].map(([hash, vector]) => [hash, toVectorLiteral(vector)])));
   summary.chunksEmbedded += missingHashes.length;
   summary.cacheMisses += cache ? missingHashes.length : 0;
   for (const file of prepared) {

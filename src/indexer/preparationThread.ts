@@ -1,6 +1,8 @@
-// One worker thread per process for prepareFiles, started on first use and
-// kept (unreferenced, so it never keeps the process alive) so its tree-sitter
-// grammars stay compiled across index runs of a long-lived MCP server.
+// Worker threads for prepareFiles (one per core, at most PREPARATION_THREADS),
+// started on first use and kept (unreferenced, so they never keep the process
+// alive) so their tree-sitter grammars stay compiled across index runs of a
+// long-lived MCP server.
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ScannedFile } from '../scan/scanRepository.js';
 import type { StoredFileState } from '../store/projectStore.js';
@@ -51,14 +53,24 @@ class PreparationThread {
   }
 }
 
-let shared: PreparationThread | null = null;
+/**
+ * Preparation (parsing, chunking, full-text analysis) costs more per chunk
+ * than writing it, so on two cores two threads prepare batches while the main
+ * thread embeds and writes.
+ */
+export const PREPARATION_THREADS = Math.max(1, Math.min(2, availableParallelism()));
 
-/** Prepares a batch on the shared worker thread (a new one if the last one died). */
+const shared: (PreparationThread | null)[] = [];
+let turn = 0;
+
+/** Prepares a batch on the next of the shared worker threads, in turn (a new one where the last one died). */
 export function prepareOnThread(
   batch: ScannedFile[],
   stored: Map<string, StoredFileState>,
   options: PrepareOptions,
 ): Promise<PreparedBatch> {
-  if (!shared || shared.failed) shared = new PreparationThread();
-  return shared.prepare(batch, stored, options);
+  const slot = turn++ % PREPARATION_THREADS;
+  let thread = shared[slot];
+  if (!thread || thread.failed) shared[slot] = thread = new PreparationThread();
+  return thread.prepare(batch, stored, options);
 }

@@ -3,6 +3,7 @@
 // can run on a worker thread while the main thread writes the previous batch.
 import { createHash } from 'node:crypto';
 import { extname } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { chunkFile, type Chunk } from '../chunk/chunkFile.js';
 import { readSourceFile } from '../scan/readSourceFile.js';
 import type { ScannedFile, SkipReason } from '../scan/scanRepository.js';
@@ -26,6 +27,17 @@ export interface PreparedBatch {
   /** Files that can no longer be indexed (binary, minified, secret, unreadable). */
   skipped: { path: string; reason: SkipReason }[];
   errors: { path: string; message: string }[];
+  /** Where this batch's time went (wall ms, on the thread that prepared it). */
+  stages: PreparationStages;
+}
+
+export interface PreparationStages {
+  /** Reading and hashing files. */
+  readMs: number;
+  /** tree-sitter parsing and chunking. */
+  parseMs: number;
+  /** Chunk hashes, search fields and tsvectors. */
+  lexemesMs: number;
 }
 
 function contentHash(text: string): string {
@@ -65,19 +77,28 @@ export async function prepareFiles(
   stored: Map<string, StoredFileState>,
   options: PrepareOptions,
 ): Promise<PreparedBatch> {
-  const result: PreparedBatch = { files: [], unchanged: 0, touched: [], skipped: [], errors: [] };
+  const result: PreparedBatch = { files: [], unchanged: 0, touched: [], skipped: [], errors: [], stages: { readMs: 0, parseMs: 0, lexemesMs: 0 } };
+  const { stages } = result;
+  let mark = performance.now();
+  const lap = (stage: keyof PreparationStages) => {
+    const now = performance.now();
+    stages[stage] += now - mark;
+    mark = now;
+  };
   for (const file of batch) {
     const known = stored.get(file.relativePath);
     if (!options.force && unchangedByStat(file, known)) {
       result.unchanged++;
       continue;
     }
+    mark = performance.now();
     const read = await readSourceFile(file, { includeSecrets: options.includeSecrets, maxFileBytes: options.maxFileBytes });
     if ('skip' in read) {
       result.skipped.push({ path: file.relativePath, reason: read.skip });
       continue;
     }
     const hash = contentHash(read.text);
+    lap('readMs');
     if (!options.force && known?.contentHash === hash) {
       result.unchanged++;
       result.touched.push([file.relativePath, file.mtimeMs]);
@@ -85,6 +106,9 @@ export async function prepareFiles(
     }
     try {
       const chunked = await chunkFile(file.relativePath, read.text);
+      lap('parseMs');
+      const chunks = chunkRecordsFor(file.relativePath, chunked.language, chunked.chunks);
+      lap('lexemesMs');
       result.files.push({
         path: file.relativePath,
         language: chunked.language,
@@ -93,7 +117,7 @@ export async function prepareFiles(
         sizeBytes: file.size,
         mtimeMs: file.mtimeMs,
         lineCount: read.text.length === 0 ? 0 : read.text.split('\n').length,
-        chunks: chunkRecordsFor(file.relativePath, chunked.language, chunked.chunks),
+        chunks,
       });
     } catch (error) {
       result.errors.push({ path: file.relativePath, message: (error as Error).message });

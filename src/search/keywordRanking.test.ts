@@ -1,4 +1,4 @@
-// Keyword ranking on both backends: MaxScore's top k is the exhaustive
+// Keyword ranking on both backends: the pruned top k is the exhaustive
 // ranking's, the answer survives among thousands of matches of a common word,
 // names outweigh mentions, identifiers meet the words that spell them, files
 // gather evidence across their chunks, and bulk does not win.
@@ -11,7 +11,7 @@ import { removeTemporaryDirectories } from '../testing/testEnvironment.js';
 import { chunkFields } from '../tokens/chunkFields.js';
 import { fieldTsvector } from '../tokens/searchLexemes.js';
 import { fullTextQuery, searchChunks } from './hybridSearcher.js';
-import { qualifyingSets } from '../store/keywordRanking.js';
+import { setQuery, termSetPlan } from '../store/keywordRanking.js';
 
 interface ChunkSpec {
   symbol?: string;
@@ -39,11 +39,17 @@ const noEmbedder = async (): Promise<Float32Array> => {
 
 after(removeTemporaryDirectories);
 
-test('a chunk must hold one of the minimal term sets whose bounds reach the threshold', () => {
-  // Bounds 3, 2, 2, 1 against 4: {0,1}, {0,2}, {1,2} and {0,3}; not {1,3} (3 < 4) nor {1,2,3} ({1,2} already reaches it).
-  assert.deepEqual(qualifyingSets([3, 2, 2, 1], 4), [[0, 1], [0, 2], [1, 2], [0, 3]]);
-  assert.deepEqual(qualifyingSets([1, 1], 5), [], 'nothing outside the first pass can reach it');
-  assert.equal(qualifyingSets(Array.from({ length: 20 }, () => 1), 3), null, 'too many terms to enumerate');
+test('term sets are scored strongest bound first, and a chunk of a set holds exactly its heavy terms', () => {
+  const plan = termSetPlan([3, 2, 2, 1]);
+  assert.equal(plan.sets.length, 15, 'every non-empty set of four terms');
+  assert.deepEqual(plan.sets.slice(0, 4).map((set) => [set.members, set.bound]), [[[0, 1, 2, 3], 8], [[0, 1, 2], 7], [[0, 1, 3], 6], [[0, 2, 3], 6]]);
+  assert.deepEqual(plan.sets.at(-1), { members: [3], bound: 1 });
+  const wide = termSetPlan(Array.from({ length: 12 }, () => 1));
+  assert.equal(wide.heavy.length, 10);
+  assert.equal(wide.sets.length, 1024, 'the empty set too: its chunks may hold the two light terms');
+  assert.equal(wide.sets.at(-1)?.bound, 2);
+  assert.equal(setQuery([0], [0, 1], ['alpha', 'beta', 'gamma']), "('alpha' & !'beta')");
+  assert.equal(setQuery([], [0, 1], ['alpha', 'beta', 'gamma']), "(('gamma') & !'alpha' & !'beta')");
 });
 
 for (const backend of testBackends()) {
@@ -71,7 +77,7 @@ for (const backend of testBackends()) {
       await store.analyze();
     };
 
-    test('MaxScore returns exactly the exhaustive top k, and prunes', async () => {
+    test('champion lists and term sets return exactly the exhaustive top k, and prune', async () => {
       let state = 7;
       const random = () => ((state = (state * 48271) % 2147483647) / 2147483647);
       // A Zipf-like vocabulary: a few words everywhere, most rare.
@@ -88,13 +94,14 @@ for (const backend of testBackends()) {
       for (let q = 0; q < 25; q++) {
         const words = [...new Set(Array.from({ length: 2 + (q % 5) }, word))];
         const { expansions } = fullTextQuery(words.join(' '));
-        const fast = await store.keywordRanking(words, expansions, 40, {});
+        // Small champion lists, so that this corpus has common terms.
+        const fast = await store.keywordRanking(words, expansions, 40, {}, { championMinDf: 60, championSize: 30 });
         const exhaustive = await store.keywordRanking(words, expansions, 40, {}, { exhaustive: true });
         assert.deepEqual(fast.hits.map((hit) => hit.id), exhaustive.hits.map((hit) => hit.id), `query ${words.join(' ')}`);
         assert.ok(fast.exact);
         if (fast.scored < exhaustive.scored) pruned++;
       }
-      assert.ok(pruned >= 5, `MaxScore skipped chunks on ${pruned} of 25 queries`);
+      assert.ok(pruned >= 5, `pruning skipped chunks on ${pruned} of 25 queries`);
     });
 
     test('the answer survives among thousands of matches of a common word (the oom_kill case)', async () => {

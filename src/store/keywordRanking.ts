@@ -9,15 +9,17 @@
 //           long generated tables and error-code lists do not win on bulk
 //   w_t     the term's IDF (an identifier form: at most the IDF of the words it stands for)
 //
-// Candidate generation (MaxScore): each term's score is bounded by
-// w_t · UPPER_BOUND_FACTOR. A first pass scores every chunk holding the
-// rarest terms (up to SEED_BUDGET) and chunks holding all terms; the k-th
-// best score θ found there is a lower bound of the true k-th best. Terms whose
-// bounds, cheapest first, sum below θ are non-essential: a chunk holding only
-// those cannot reach θ. The second pass scores every chunk holding an
-// essential term. The top k is then exactly the exhaustive ranking's
-// (src/search/keywordRanking.test.ts checks it against exhaustive ranking), unless the
-// essential terms hold more than WORK_CAP chunks, which the result reports.
+// Candidate generation, exact (docs/architecture.md, Search): a common term
+// (held by more than CHAMPION_MIN_DF chunks) has a champion list, its
+// CHAMPIONS chunks of highest share, computed once per index generation and
+// cached by the store; its floor, the best share outside the list, bounds
+// every other chunk. Rare terms' chunks are scored in full, then champions in
+// falling order of their bounds, then the chunks holding each set of common
+// terms in falling order of the set's bound (the sum of its terms' floors),
+// until the next bound is below the k-th best score found: the top k is then
+// exactly the exhaustive ranking's (src/search/keywordRanking.test.ts checks
+// it), unless more than WORK_CAP chunks needed scoring, which the result
+// reports.
 import type { SqlClient } from './sqlClient.js';
 import type { ChunkFilters } from './projectStore.js';
 
@@ -26,14 +28,7 @@ export const FIELD_RANK_WEIGHTS = '{0.3, 0.5, 0.35, 1.0}';
 /** Saturation and length normalisation, BM25's k1 and b on the ts_rank scale. */
 const K = 0.6;
 const B = 0.75;
-/**
- * Upper bound of one term's share: ts_rank with normalisation 0 stays below
- * 1.62 × the largest field weight (a series Σ 1/j², see PostgreSQL's
- * calc_rank_or), and len ≥ 1 makes the norm at least K · (1 − B).
- */
-const RANK_MAX = 1.62;
-const UPPER_BOUND_FACTOR = RANK_MAX / (RANK_MAX + K * (1 - B));
-/** Chunks scored in the first pass before the threshold is known. */
+/** Below this many matches in all, every matching chunk is scored. */
 const SEED_BUDGET = 1500;
 /** Most chunks a second pass scores; beyond it the top k is no longer guaranteed exact. */
 export const WORK_CAP = 30_000;
@@ -65,6 +60,15 @@ export interface KeywordRanking {
   exact: boolean;
 }
 
+export interface RankingOptions {
+  /** Score every match (the reference the pruned ranking must equal). */
+  exhaustive?: boolean;
+  /** Tests: champion lists for terms held by more chunks than this (default CHAMPION_MIN_DF)… */
+  championMinDf?: number;
+  /** …of this many chunks (default CHAMPIONS). */
+  championSize?: number;
+}
+
 export interface IndexStatistics {
   chunks: number;
   /** Mean distinct lexemes per chunk. */
@@ -91,7 +95,7 @@ export async function rankKeywords(
   expansions: KeywordTerm[],
   limit: number,
   filterSql: (params: unknown[]) => string,
-  options: { exhaustive?: boolean } = {},
+  options: RankingOptions & { champions?: (lexeme: string) => Promise<Champions> } = {},
 ): Promise<KeywordRanking> {
   const candidates = [...words.map((word) => ({ lexeme: word, covers: [word] })), ...expansions];
   const rows = await client.query<{ lexeme: string; df: number }>(
@@ -138,85 +142,128 @@ export async function rankKeywords(
     });
   };
   const anyOf = (list: typeof terms, param: (value: unknown) => string) => `search_vector @@ ${param(list.map((term) => `'${term.lexeme}'`).join(' | '))}::tsquery`;
-  const allOf = (list: typeof terms, param: (value: unknown) => string) => `search_vector @@ ${param(list.map((term) => `'${term.lexeme}'`).join(' & '))}::tsquery`;
   const top = (scored: Scored[]) => {
     const unique = new Map(scored.map((hit) => [hit.id, hit]));
     return [...unique.values()].sort((a, b) => b.score - a.score || a.id - b.id).slice(0, limit);
   };
   const totalDf = terms.reduce((sum, term) => sum + term.df, 0);
-  if (options.exhaustive || totalDf <= SEED_BUDGET) {
+  if (options.exhaustive || totalDf <= SEED_BUDGET || !options.champions) {
     const all = await score((param) => anyOf(terms, param), Number.MAX_SAFE_INTEGER);
     return { hits: top(all), terms, wordWeights, scored: all.length, exact: true };
   }
 
-  // First pass: the rarest terms' chunks, and chunks holding every term.
-  const byRarity = [...terms].sort((a, b) => a.df - b.df || a.lexeme.localeCompare(b.lexeme));
-  const rarest: typeof terms = [];
-  let room = SEED_BUDGET;
-  for (const term of byRarity) {
-    if (rarest.length > 0 && term.df > room) break;
-    rarest.push(term);
-    room -= term.df;
+  // First every chunk holding a rare term; then each common term's champions
+  // (its CHAMPIONS chunks of highest share), in falling order of their
+  // bounds — the shares known from the champion lists, each other common
+  // term's floor (the best share outside its champions) — until the next
+  // bound is below the k-th best score found (θ).
+  const common = terms.map((term, index) => ({ term, index })).filter(({ term }) => term.df > (options.championMinDf ?? CHAMPION_MIN_DF));
+  const rare = terms.filter((term) => term.df <= (options.championMinDf ?? CHAMPION_MIN_DF));
+  const lists: Champions[] = [];
+  for (const { term } of common) lists.push(await options.champions!(term.lexeme));
+  const withoutRare = (param: (value: unknown) => string) => (rare.length ? ` AND NOT (${anyOf(rare, param)})` : '');
+  const scored = rare.length ? await score((param) => anyOf(rare, param), Number.MAX_SAFE_INTEGER) : [];
+  let best = top(scored);
+  let threshold = best.length >= limit ? best[best.length - 1].score : 0;
+  const shares = lists.map((list) => new Map(list.ids.map((id, position) => [id, list.shares[position]])));
+  const floors = common.map(({ term }, position) => term.weight * lists[position].floor);
+  const championBounds = [...new Set(lists.flatMap((list) => list.ids))]
+    .map((id) => ({ id, bound: common.reduce((sum, { term }, position) => sum + (shares[position].has(id) ? term.weight * (shares[position].get(id) as number) : floors[position]), 0) }))
+    .sort((a, b) => b.bound - a.bound || a.id - b.id);
+  for (let start = 0; start < championBounds.length; start += CHAMPION_BATCH) {
+    if (best.length >= limit && championBounds[start].bound < threshold) break;
+    const batch = championBounds.slice(start, start + CHAMPION_BATCH).map((entry) => entry.id);
+    scored.push(...(await score((param) => `id = ANY(${param(batch)}::bigint[])${withoutRare(param)}`, Number.MAX_SAFE_INTEGER)));
+    best = top(scored);
+    threshold = best.length >= limit ? best[best.length - 1].score : 0;
   }
-  const seed = await score((param) => anyOf(rarest, param), Number.MAX_SAFE_INTEGER);
-  if (terms.length > rarest.length && terms.length > 1) {
-    seed.push(...(await score((param) => `${allOf(terms, param)} AND NOT (${anyOf(rarest, param)})`, SEED_BUDGET)));
-  }
-  const seeded = top(seed);
-  const threshold = seeded.length >= limit ? seeded[seeded.length - 1].score : 0;
 
-  // Non-essential: the cheapest bounds that together stay below the threshold.
-  const byBound = [...terms].sort((a, b) => a.weight - b.weight || b.df - a.df);
-  let bound = 0;
-  const essential: typeof terms = [];
-  for (const term of byBound) {
-    if (essential.length === 0 && bound + term.weight * UPPER_BOUND_FACTOR < threshold) bound += term.weight * UPPER_BOUND_FACTOR;
-    else essential.push(term);
+  // Then best first over sets of the common terms: every chunk left out holds
+  // exactly one set of them (of the heaviest ones), and its score is at most
+  // the sum of their floors. Sets are scored in falling bound order, a few
+  // per query, until the next set's bound is below the k-th best score found
+  // (θ): no chunk left can reach it, and the top k is the exhaustive ranking's.
+  const plan = termSetPlan(floors);
+  const lexemes = common.map(({ term }) => term.lexeme);
+  let next = 0;
+  while (next < plan.sets.length) {
+    if (best.length >= limit && plan.sets[next].bound < threshold) return { hits: best, terms, wordWeights, scored: scored.length, exact: true };
+    if (scored.length >= WORK_CAP) break;
+    const round = plan.sets.slice(next, next + SETS_PER_ROUND);
+    next += round.length;
+    const query = round.map((set) => setQuery(set.members, plan.heavy, lexemes)).join(' | ');
+    // Champions found again here are dropped by top(): cheaper than excluding them in SQL.
+    scored.push(...(await score((param) => `search_vector @@ ${param(query)}::tsquery${withoutRare(param)}`, WORK_CAP - scored.length + 1)));
+    best = top(scored);
+    threshold = best.length >= limit ? best[best.length - 1].score : 0;
   }
-  const inSeed = new Set(rarest.map((term) => term.lexeme));
-  const remaining = essential.filter((term) => !inSeed.has(term.lexeme));
-  if (remaining.length === 0) return { hits: seeded, terms, wordWeights, scored: seed.length, exact: true };
-  // Sharper than "any essential term": a chunk without the rarest terms can
-  // reach θ only if the bounds of the terms it holds sum to θ, so ask for
-  // exactly those term sets (their minimal ones), when they are few.
-  const others = terms.filter((term) => !inSeed.has(term.lexeme));
-  const sets = threshold > 0 ? qualifyingSets(others.map((term) => term.weight * UPPER_BOUND_FACTOR), threshold) : null;
-  if (sets?.length === 0) return { hits: seeded, terms, wordWeights, scored: seed.length, exact: true };
-  const condition = (param: (value: unknown) => string) =>
-    sets
-      ? `search_vector @@ ${param(sets.map((set) => `(${set.map((index) => `'${others[index].lexeme}'`).join(' & ')})`).join(' | '))}::tsquery`
-      : anyOf(remaining, param);
-  const second = await score((param) => `${condition(param)} AND NOT (${anyOf(rarest, param)})`, WORK_CAP);
-  return { hits: top([...seed, ...second]), terms, wordWeights, scored: seed.length + second.length, exact: second.length < WORK_CAP };
+  // Every set scored, or WORK_CAP reached: then the sets left (the weakest) were not scored.
+  return { hits: best, terms, wordWeights, scored: scored.length, exact: next >= plan.sets.length && scored.length <= WORK_CAP };
 }
 
-const MAX_SET_TERMS = 14;
-const MAX_SETS = 64;
+/** A common term's chunks of highest share (unweighted: rank / (rank + norm)), and the best share outside them. */
+export interface Champions {
+  ids: number[];
+  /** Each champion's share, aligned with ids. */
+  shares: number[];
+  floor: number;
+}
+
+/** Terms held by more chunks than this get champion lists; rarer ones are scored in full. */
+export const CHAMPION_MIN_DF = 2000;
+/** Chunks in a champion list. */
+export const CHAMPIONS = 1000;
+/** Champions scored per query. */
+const CHAMPION_BATCH = 200;
+
+/** Ranks every chunk holding `lexeme` by its unweighted share, once per index generation (ProjectStore caches it). */
+export async function computeChampions(client: SqlClient, stats: IndexStatistics, lexeme: string, size = CHAMPIONS): Promise<Champions> {
+  const rows = await client.query<{ id: string; share: number }>(
+    `SELECT id, r / (r + ${K} * (${1 - B} + ${B} * len / $2::float8)) AS share FROM (
+       SELECT id, ts_rank('${FIELD_RANK_WEIGHTS}', search_vector, $1::tsquery, 0) AS r, length(search_vector) AS len
+       FROM chunks WHERE search_vector @@ $1::tsquery) c
+     ORDER BY share DESC, id LIMIT ${size + 1}`,
+    [`'${lexeme}'`, stats.averageLength],
+  );
+  const champions = rows.slice(0, size);
+  return { ids: champions.map((row) => Number(row.id)), shares: champions.map((row) => Number(row.share)), floor: rows.length > size ? Number(rows[size].share) : 0 };
+}
+
+/** Term sets scored per query. */
+const SETS_PER_ROUND = 1;
+/** Most terms whose sets are enumerated; lighter ones only add their bounds to every set. */
+const MAX_SET_TERMS = 10;
+
+export interface TermSet {
+  /** Indexes (into the terms) of the heavy terms a chunk of this set holds; it holds no other heavy term. */
+  members: number[];
+  /** Upper bound of the score of any chunk in this set (its members' bounds, plus every light term's). */
+  bound: number;
+}
 
 /**
- * The minimal sets of term indexes whose bounds sum to at least `threshold`
- * (a chunk must hold one of them to reach it), or null when there are too
- * many terms or sets to write as one tsquery.
+ * The sets of the heaviest terms (at most MAX_SET_TERMS) a chunk can hold,
+ * strongest bound first. Lighter terms are not enumerated: each set's bound
+ * counts them all, and its query ignores them, so the plan stays exact.
  */
-export function qualifyingSets(bounds: number[], threshold: number): number[][] | null {
-  if (bounds.length > MAX_SET_TERMS) return null;
-  const sets: number[][] = [];
-  for (let mask = 1; mask < 1 << bounds.length; mask++) {
-    let sum = 0;
-    let smallest = Infinity;
-    const members: number[] = [];
-    bounds.forEach((bound, index) => {
-      if (mask & (1 << index)) {
-        sum += bound;
-        smallest = Math.min(smallest, bound);
-        members.push(index);
-      }
-    });
-    // Minimal: it reaches the threshold, and without its smallest member it would not.
-    if (sum >= threshold && sum - smallest < threshold) {
-      sets.push(members);
-      if (sets.length > MAX_SETS) return null;
-    }
+export function termSetPlan(bounds: number[]): { heavy: number[]; sets: TermSet[] } {
+  const order = bounds.map((_, index) => index).sort((a, b) => bounds[b] - bounds[a] || a - b);
+  const heavy = order.slice(0, MAX_SET_TERMS);
+  const light = order.slice(MAX_SET_TERMS).reduce((sum, index) => sum + bounds[index], 0);
+  const sets: TermSet[] = [];
+  // The empty set (no heavy term) matters only with light terms.
+  for (let mask = light > 0 ? 0 : 1; mask < 1 << heavy.length; mask++) {
+    const members = heavy.filter((_, position) => mask & (1 << position));
+    sets.push({ members, bound: light + members.reduce((sum, index) => sum + bounds[index], 0) });
   }
-  return sets;
+  sets.sort((a, b) => b.bound - a.bound || a.members.length - b.members.length);
+  return { heavy, sets };
+}
+
+/** The tsquery of chunks holding exactly `members` among the heavy terms (and, for the empty set, some light term). */
+export function setQuery(members: number[], heavy: number[], lexemes: string[]): string {
+  const quoted = (index: number) => `'${lexemes[index]}'`;
+  const absent = heavy.filter((index) => !members.includes(index)).map((index) => `!${quoted(index)}`);
+  const present = members.length > 0 ? members.map(quoted) : [`(${lexemes.filter((_, index) => !heavy.includes(index)).map((lexeme) => `'${lexeme}'`).join(' | ')})`];
+  return `(${[...present, ...absent].join(' & ')})`;
 }

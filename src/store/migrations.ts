@@ -85,6 +85,15 @@ export const MIGRATIONS: Migration[] = [
       UPDATE files SET content_hash = '';
     `,
   },
+  {
+    version: 5,
+    description: 'IVFFlat vector index instead of HNSW',
+    sql: `
+      -- The next index run (of any kind) builds the IVFFlat index; until then
+      -- vector searches scan the table exactly.
+      DROP INDEX IF EXISTS chunks_embedding_hnsw;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

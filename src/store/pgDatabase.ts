@@ -3,6 +3,9 @@
 // transaction or a session holds one connection until it is done.
 import { hostname } from 'node:os';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { asConnectionError, isConnectionFailure } from './pgErrors.js';
 import { sessionSettingsSql } from './sessionSettings.js';
 import type { SqlClient } from './sqlClient.js';
@@ -25,7 +28,18 @@ export function applicationName(): string {
 /** Runs one statement (or, without params, a multi-statement script) somewhere. */
 type Run = (sql: string, params?: unknown[]) => Promise<pg.QueryResult>;
 
-function clientOver(run: Run, url: string, parts: Pick<SqlClient, 'transaction' | 'session' | 'close'>): SqlClient {
+/** Streams binary COPY input on one connection (in a transaction or session). */
+function copyOn(connection: pg.PoolClient, url: string): NonNullable<SqlClient['copyBinaryFrom']> {
+  return async (target, data) => {
+    try {
+      await pipeline(Readable.from([data]), connection.query(copyFrom(`COPY ${target} FROM STDIN WITH (FORMAT binary)`)));
+    } catch (error) {
+      throw asConnectionError(error, url);
+    }
+  };
+}
+
+function clientOver(run: Run, url: string, parts: Pick<SqlClient, 'transaction' | 'session' | 'close'> & Pick<SqlClient, 'copyBinaryFrom'>): SqlClient {
   return {
     async query<Row>(sql: string, params: unknown[] = []) {
       try {
@@ -116,7 +130,7 @@ export function openPgDatabase(options: PgDatabaseOptions): SqlClient {
     let broken: Error | undefined;
     try {
       await connection.query('BEGIN');
-      const tx = clientOver(runOn(connection), url, { transaction: noNesting, session: (inner) => inner(tx), close: async () => {} });
+      const tx = clientOver(runOn(connection), url, { transaction: noNesting, session: (inner) => inner(tx), close: async () => {}, copyBinaryFrom: copyOn(connection, url) });
       const result = await work(tx);
       await connection.query('COMMIT');
       return result;

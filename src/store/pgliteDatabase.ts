@@ -19,6 +19,9 @@ function wrap(target: Queryable, transaction: SqlClient['transaction'], close: (
     async exec(sql: string) {
       await target.exec(sql);
     },
+    async copyBinaryFrom(copyTarget: string, data: Uint8Array) {
+      await target.query(`COPY ${copyTarget} FROM '/dev/blob' WITH (FORMAT binary)`, [], { blob: new Blob([data]) });
+    },
     transaction,
     session: (work) => work(client),
     close,

@@ -31,6 +31,16 @@ for (const backend of testBackends()) {
   describe(`ProjectStore (${backend.name})`, { skip: backend.skip }, () => {
     let store: ProjectStore;
 
+    /** A database with the first `migrations` applied and a 3-dimensional embedding column, as an older version left it. */
+    async function schemaAt(label: string, migrations: number) {
+      const client = await backend.openClient(label);
+      await applyMigrations(client, MIGRATIONS.slice(0, migrations));
+      await client.exec(`
+        ALTER TABLE chunks ADD COLUMN embedding vector(3);
+        INSERT INTO project_meta (key, value) VALUES ('embedder', '{"id": "test-model", "dimensions": 3}');`);
+      return client;
+    }
+
     before(async () => {
       store = await backend.openStore('store');
       await store.prepareForEmbedder({ id: 'test-model', dimensions: 3 }, false);
@@ -113,11 +123,8 @@ for (const backend of testBackends()) {
     });
 
     test('migration 4 keeps a v3 index searchable and its vectors, and marks every file for re-analysis into fields', async () => {
-      const client = await backend.openClient('migrate4');
-      await applyMigrations(client, MIGRATIONS.slice(0, 3));
+      const client = await schemaAt('migrate4', 3);
       await client.exec(`
-        ALTER TABLE chunks ADD COLUMN embedding vector(3);
-        INSERT INTO project_meta (key, value) VALUES ('embedder', '{"id": "test-model", "dimensions": 3}');
         INSERT INTO files (path, language, content_hash, size_bytes, line_count, chunk_count, mtime_ms) VALUES ('auth/tokens.py', 'python', 'v3-hash', 1, 1, 1, 5);
         INSERT INTO chunks (file_id, path, language, extension, start_line, end_line, content, content_hash, search_vector, embedding)
           SELECT id, path, 'python', 'py', 1, 1, 'sign the token', 'chunk-hash', $$'auth':1A 'token':2A,5B 'sign':3B$$::tsvector, '[0.6,0.8,0]' FROM files;
@@ -128,10 +135,47 @@ for (const backend of testBackends()) {
         assert.deepEqual([...(await migrated.embeddingsFor(['chunk-hash'])).values()], ['[0.6,0.8,0]'], 'and reuses its vector');
         assert.equal((await migrated.matchingChunks(queryLexemes(['sign', 'token']), 5, {})).length, 1, 'meanwhile the old full text still matches');
         const [{ version }] = await client.query<{ version: number }>('SELECT max(version)::int AS version FROM schema_migrations');
-        assert.equal(version, 4);
+        assert.equal(version, MIGRATIONS.at(-1)?.version);
       } finally {
         await migrated.close();
       }
+    });
+
+    test('migration 5 replaces an HNSW vector index: searches scan exactly until the next run builds IVFFlat', async () => {
+      const client = await schemaAt('migrate5', 4);
+      await client.exec(`
+        CREATE INDEX chunks_embedding_hnsw ON chunks USING hnsw (embedding vector_cosine_ops);`);
+      const migrated = await ProjectStore.open(client);
+      try {
+        assert.equal(await migrated.hasVectorIndex(), false);
+        await migrated.writeFiles([file('v.txt', [chunk('vector five', [0, 1, 0])])]);
+        assert.equal((await migrated.nearestChunks(toVectorLiteral([0, 1, 0]), 1, {})).length, 1);
+        await migrated.ensureVectorIndex();
+        assert.equal(await migrated.hasVectorIndex(), true);
+        const indexes = await client.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE indexname LIKE 'chunks_embedding%'`);
+        assert.deepEqual(indexes.map((row) => /USING (\w+)/.exec(row.indexdef)?.[1]), ['ivfflat']);
+        assert.equal((await migrated.nearestChunks(toVectorLiteral([0, 1, 0]), 1, {})).length, 1);
+      } finally {
+        await migrated.close();
+      }
+    });
+
+    test('binary COPY writes what the text forms said: positions past the last one collapse, vectors and NULLs survive', async () => {
+      const long = `${'loop '.repeat(17_000)}tail`;
+      const written = chunk(long, [0, 0, 1]);
+      const withoutVector = { ...chunk('no vector yet', [1, 0, 0]), embedding: null };
+      const asArray = { ...chunk('a float array', [0, 1, 1]), embedding: Float32Array.from([0, 1, 1]) };
+      await store.writeFiles([file('long.txt', [written, withoutVector, asArray])]);
+      const rows = await (store as unknown as { client: { query: <T>(sql: string) => Promise<T[]> } }).client.query<{ content: string; lexemes: number; embedding: string | null }>(
+        `SELECT content, length(search_vector) AS lexemes, embedding::text AS embedding FROM chunks WHERE path = 'long.txt' ORDER BY id`,
+      );
+      assert.deepEqual(rows.map((row) => [row.content.length, row.lexemes, row.embedding]), [
+        [long.length, written.lexemes.length, '[0,0,1]'],
+        ['no vector yet'.length, withoutVector.lexemes.length, null],
+        ['a float array'.length, asArray.lexemes.length, '[0,1,1]'],
+      ]);
+      assert.equal((await store.matchingChunks(queryLexemes(['tail']), 5, {})).length, 1);
+      await store.deleteFiles(['long.txt']);
     });
 
     test('stored vectors are found again by content hash', async () => {

@@ -215,7 +215,7 @@ describe('server mode: registry and a database per project', { skip: url ? false
       const started = performance.now();
       const outcome = await other.search({ query: 'handle gizmo event', project: 'busy', mode: 'hybrid', limit: 5 }, []);
       const elapsed = performance.now() - started;
-      assert.equal(indexing.job(job.id).state, 'running');
+      assert.equal((await indexing.job(job.id)).state, 'running');
       assert.equal(outcome.results.length, 5, 'the first committed batch is searchable');
       assert.ok(elapsed < 5000, `search took ${elapsed} ms while indexing`);
       const sameProcess = await indexing.search({ query: 'handle gizmo event 7', project: 'busy', mode: 'lexical', limit: 3 }, []);
@@ -307,13 +307,13 @@ describe('server mode: registry and a database per project', { skip: url ? false
       // Three at once: three different connections.
       const rows = await Promise.all(
         [1, 2, 3].map(() =>
-          client.query<{ scan: string; ef: string; pid: number }>(
-            `SELECT current_setting('hnsw.iterative_scan') AS scan, current_setting('hnsw.ef_search') AS ef, pg_backend_pid() AS pid, pg_sleep(0.05)`,
+          client.query<{ scan: string; pid: number }>(
+            `SELECT current_setting('ivfflat.iterative_scan') AS scan, pg_backend_pid() AS pid, pg_sleep(0.05)`,
           ),
         ),
       );
       assert.equal(new Set(rows.map(([row]) => row.pid)).size, 3);
-      for (const [row] of rows) assert.deepEqual([row.scan, row.ef], ['relaxed_order', '100']);
+      for (const [row] of rows) assert.equal(row.scan, 'relaxed_order');
     } finally {
       await client.close();
     }

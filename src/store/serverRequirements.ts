@@ -7,7 +7,7 @@ import { redactUrl } from './serverUrl.js';
 
 export const MIN_SERVER_VERSION_NUM = 140000;
 export const MIN_SERVER_VERSION = '14';
-/** hnsw.iterative_scan (filtered vector search that still fills the limit) arrived in pgvector 0.8.0. */
+/** ivfflat.iterative_scan (filtered vector search that still fills the limit) arrived in pgvector 0.8.0. */
 export const MIN_PGVECTOR_VERSION = '0.8.0';
 
 export function createDbFix(role: string): string {

@@ -4,12 +4,12 @@
 // about the others).
 
 /**
- * Filtered KNN over HNSW keeps scanning until it has enough rows
- * (`iterative_scan`, pgvector 0.8); `ef_search` trades a little speed for recall.
+ * Filtered KNN over the IVFFlat index keeps scanning lists until it has
+ * enough rows (`iterative_scan`, pgvector 0.8); the lists each query scans
+ * (`ivfflat.probes`) are set per query from the index (ProjectStore).
  */
 export const SEARCH_SESSION_SETTINGS: Readonly<Record<string, string>> = {
-  'hnsw.iterative_scan': 'relaxed_order',
-  'hnsw.ef_search': '100',
+  'ivfflat.iterative_scan': 'relaxed_order',
 };
 
 /** The settings as one multi-statement SQL string. */

@@ -26,8 +26,8 @@ const MAX_LEXEME_LENGTH = 100;
 const MAX_POSITIONS_PER_LEXEME = 256;
 const MAX_POSITION = 16383;
 
-const stemCache = new Map<string, string>();
-const STEM_CACHE_LIMIT = 200_000;
+const lexemeCache = new Map<string, string | null>();
+const LEXEME_CACHE_LIMIT = 200_000;
 
 /**
  * The lexeme a code token is indexed and searched under, or null for a stop
@@ -35,17 +35,22 @@ const STEM_CACHE_LIMIT = 200_000;
  * are kept as they are. Whole snake_case identifiers are left out, as the
  * `english` parser did: their words are indexed, and keeping every compound
  * multiplied the vocabulary (and the write cost) several times over.
+ * Memoised per token: a corpus repeats a small vocabulary millions of times.
  */
 export function lexemeOf(token: string): string | null {
+  let lexeme = lexemeCache.get(token);
+  if (lexeme === undefined) {
+    lexeme = lexemeUncached(token);
+    if (lexemeCache.size >= LEXEME_CACHE_LIMIT) lexemeCache.clear();
+    lexemeCache.set(token, lexeme);
+  }
+  return lexeme;
+}
+
+function lexemeUncached(token: string): string | null {
   if (token.length === 0 || token.length > MAX_LEXEME_LENGTH || ENGLISH_STOP_WORDS.has(token)) return null;
   if (!/^[a-z]+$/.test(token)) return /^[a-z0-9]+$/.test(token) ? token : null;
-  let stem = stemCache.get(token);
-  if (stem === undefined) {
-    stem = porter2(token);
-    if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
-    stemCache.set(token, stem);
-  }
-  return stem;
+  return porter2(token);
 }
 
 /** Distinct lexemes of a query's tokens, in first-seen order. */
