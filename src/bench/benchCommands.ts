@@ -27,6 +27,7 @@ import { firstSyntaxProblem } from './syntaxCheck.js';
 import { registerFreshnessBench } from './freshnessBenchmark.js';
 import { DEFAULT_LOAD_QUERIES, formatLoadResult, LOAD_LIMITS, runLoadBenchmark } from './loadBench.js';
 import { benchSnapshot, formatSnapshotBench } from './benchSnapshot.js';
+import { formatFrontendLatency, measureFrontendLatency } from './frontendLatency.js';
 
 function wholeNumber(name: string, min: number) {
   return (value: string) => {
@@ -191,6 +192,26 @@ See docs/benchmarks.md.`,
       } finally {
         await service.close();
       }
+    });
+
+  bench
+    .command('frontends')
+    .description('Warm CLI search latency (a process per search) and MCP search_code latency, through the shared service and in-process')
+    .requiredOption('-r, --repo <dir>', 'repository to search (indexed into a temporary home)')
+    .option('--cli-queries <n>', 'timed CLI searches per setting', wholeNumber('--cli-queries', 1), 20)
+    .option('--mcp-queries <n>', 'timed search_code calls per setting', wholeNumber('--mcp-queries', 1), 100)
+    .option('-o, --out <file>', 'also write the result JSON here')
+    .option('--json', 'print the result JSON instead of the table')
+    .action(async (options) => {
+      const result = await measureFrontendLatency({
+        repo: resolve(options.repo),
+        cliQueries: options.cliQueries,
+        mcpQueries: options.mcpQueries,
+        onProgress: progressLine(options.json),
+      });
+      if (options.out) await writeFile(resolve(options.out), `${JSON.stringify(result, null, 2)}\n`);
+      if (options.json) printJson(result);
+      else console.log(formatFrontendLatency(result));
     });
 
   bench

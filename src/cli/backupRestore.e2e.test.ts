@@ -38,7 +38,7 @@ async function searches(cli: (...args: string[]) => Promise<CliResult>, project:
 
 /** Kills the command at `step` and checks that it really died there. */
 async function crashAt(step: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise<void> {
-  const result = await runCli(args, { env: { ...env, CODEBASE_MCP_CRASH_AT: step }, cwd: '/' });
+  const result = await runCli(args, { env: { ...env, CODEBASE_MCP_CRASH_AT: step, CODEBASE_MCP_SERVICE: '0' }, cwd: '/' });
   assert.equal(result.code, null, `killed at ${step}, not finished: ${result.stdout}${result.stderr}`);
 }
 

@@ -102,7 +102,7 @@ for (const backend of testBackends()) {
 
 test('every command has --help', async () => {
   const env = isolatedEnv(await temporaryDirectory('cli-help'));
-  for (const command of ['serve', 'index', 'search', 'status', 'projects', 'doctor', 'backup', 'restore', 'migrate']) {
+  for (const command of ['serve', 'index', 'search', 'status', 'projects', 'doctor', 'backup', 'restore', 'migrate', 'service']) {
     const result = await runCli([command, '--help'], { env });
     assert.equal(result.code, 0);
     assert.match(result.stdout, new RegExp(`Usage: codebase-mcp ${command}`));

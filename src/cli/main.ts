@@ -2,26 +2,19 @@
 // CLI adapter: parses arguments, calls the core API, prints for people (or
 // --json for programs). Errors go to stderr with a non-zero exit code.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { dirname, join } from 'node:path';
 import { loadConfig, type Config } from '../config/config.js';
-import { CodebaseService } from '../core/codebaseService.js';
-import { parseInput, searchRequestSchema } from '../core/requests.js';
+import type { CodebaseApi } from '../core/codebaseApi.js';
+import type { CodebaseService } from '../core/codebaseService.js';
+import { parseInput, searchRequestSchema, SEARCH_MODES } from '../core/requests.js';
 import { projectsContent, searchContent, statusContent, syncContent, syncText } from '../core/responses.js';
 import type { DoctorReport } from '../doctor/doctorCheck.js';
-import { runDoctor } from '../doctor/runDoctor.js';
-import { createEmbedder } from '../embed/createEmbedder.js';
 import { describeError, isBadInput, isUserError, UserError } from '../errors/userError.js';
 import { storageError } from '../errors/storageErrors.js';
-import { IndexCancelledError } from '../indexer/indexRepository.js';
-import { createLogger, type Logger } from '../logging/logger.js';
-import { createMcpServer } from '../mcp/mcpServer.js';
-import { serveHttp } from '../http/serveHttp.js';
-import { searchRemote } from '../http/remoteSearch.js';
-import { SEARCH_MODES } from '../search/hybridSearcher.js';
+import { createLogger } from '../logging/logger.js';
 import type { DriftReport, ProjectRecord } from '../store/projectRegistry.js';
-import { redactUrl } from '../store/serverUrl.js';
-import { registerBenchCommands } from '../bench/benchCommands.js';
+import { openApi } from '../client/openApi.js';
+import { registerServiceCommands } from './serviceCommands.js';
 import { createIndexProgressBar, createSnapshotProgress } from './progressBar.js';
 
 /** Exit codes: 0 success, 1 failure, 2 bad input or usage, 130 interrupted. */
@@ -40,19 +33,42 @@ function integer(name: string) {
   };
 }
 
-function openService(config: Config, logger: Logger, idleTimeoutMs?: number, watch = false): CodebaseService {
-  return CodebaseService.create(config, () => createEmbedder(config.embedder, { cacheDir: config.cacheDir }), logger, { idleTimeoutMs, watch });
+/** Settings for this command; --no-service (a global flag) wins over CODEBASE_MCP_SERVICE. */
+function commandConfig(program: Command, overrides: Partial<Config> = {}): Config {
+  return loadConfig({ ...(program.opts<{ service?: boolean }>().service === false ? { useService: false } : {}), ...overrides });
 }
 
-/** Runs a command with a service that is always closed (locks released) afterwards. */
-async function withService(work: (service: CodebaseService) => Promise<void>): Promise<void> {
-  const config = loadConfig();
+/** Runs a command against the service (or in-process with --no-service); always closed (locks released) afterwards. */
+async function withApi(program: Command, work: (api: CodebaseApi, config: Config) => Promise<void>): Promise<void> {
+  const config = commandConfig(program);
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.logFile);
-  const service = openService(config, logger, 0);
+  const api = await openApi(config, logger, { inProcessIdleMs: 0 });
   try {
-    await work(service);
+    await work(api, config);
   } catch (error) {
     throw storageError(error, config.home) ?? error;
+  } finally {
+    await api.close();
+  }
+}
+
+/**
+ * In this process, whatever the service setting: backup, restore and migrate
+ * (not yet methods of the service). The service, if one runs, is asked to stop
+ * first, so it does not hold the project's embedded store.
+ */
+async function withLocalService(program: Command, work: (service: CodebaseService, config: Config) => Promise<void>): Promise<void> {
+  const config = commandConfig(program);
+  // Even with --no-service: a running service would hold the project's embedded store.
+  const { stopRunningService } = await import('./serviceCommands.js');
+  await stopRunningService(config, 'a backup, restore or migrate runs in its own process');
+  const local = { ...config, useService: false };
+  const logger = createLogger(local.logLevel === 'info' ? 'warn' : local.logLevel, local.logFile);
+  const service = (await openApi(local, logger, { inProcessIdleMs: 0 })) as CodebaseService;
+  try {
+    await work(service, local);
+  } catch (error) {
+    throw storageError(error, local.home) ?? error;
   } finally {
     await service.close();
   }
@@ -127,6 +143,7 @@ export function buildProgram(): Command {
     .name('codebase-mcp')
     .description('Search local codebases by meaning and by keyword: an MCP server and CLI over PostgreSQL + pgvector.')
     .version('0.1.0')
+    .option('--no-service', 'work in this process instead of through the shared service (also CODEBASE_MCP_SERVICE=0)')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
@@ -135,6 +152,7 @@ Examples:
   codebase-mcp index ~/src/myrepo                 index a repository (only changed files on later runs)
   codebase-mcp search "where are passwords hashed"  search the project containing the current directory
   codebase-mcp serve                              run the MCP server on stdio (for Claude Code, Cursor, ...)
+  codebase-mcp service status                     the shared service every session and command uses
 
 Data lives in $CODEBASE_MCP_HOME (default ~/.local/share/codebase-mcp), or on a PostgreSQL server
 when DATABASE_URL is set (server mode). See docs/configuration.md.`,
@@ -145,11 +163,12 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
     .description('Run the MCP server on stdio (stdout carries only MCP protocol; logs go to stderr)')
     .option('--http <[host:]port>', 'serve MCP over Streamable HTTP at /mcp (plus the web page, /healthz, /readyz, /metrics) instead of stdio; 127.0.0.1 unless a host is named')
     .action(async (options: { http?: string }) => {
-      const config = loadConfig();
-      const logger = createLogger(config.logLevel, config.logFile);
-      // A long-lived host: it watches the indexed projects and keeps them fresh.
-      const service = openService(config, logger, undefined, true);
       if (options.http) {
+        // HTTP is served in this process for now (not yet by the shared service): it opens the stores itself.
+        const config = commandConfig(program, { useService: false });
+        const logger = createLogger(config.logLevel, config.logFile);
+        const service = (await openApi(config, logger, { watch: true })) as CodebaseService;
+        const { serveHttp } = await import('../http/serveHttp.js');
         const running = await serveHttp(service, { address: options.http, home: config.home, logger });
         const stop = async () => {
           await running.close().catch((error) => logger.error(`shutdown: ${describeError(error)}`));
@@ -160,12 +179,20 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
         process.once('SIGTERM', stop);
         return;
       }
-      const server = createMcpServer(service, logger);
+      const config = commandConfig(program);
+      const logger = createLogger(config.logLevel, config.logFile);
+      // In-process (--no-service), a long-lived host watches the indexed projects itself; the service does otherwise.
+      const api = await openApi(config, logger, { watch: true });
+      const [{ createMcpServer }, { StdioServerTransport }] = await Promise.all([
+        import('../mcp/mcpServer.js'),
+        import('@modelcontextprotocol/sdk/server/stdio.js'),
+      ]);
+      const server = createMcpServer(api, logger, config.home);
       let closing = false;
       const shutdown = async () => {
         if (closing) return;
         closing = true;
-        await service.close().catch((error) => logger.error(`shutdown: ${describeError(error)}`));
+        await api.close().catch((error) => logger.error(`shutdown: ${describeError(error)}`));
         process.exit(0);
       };
       process.stdin.on('end', shutdown);
@@ -173,7 +200,11 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
       process.on('SIGINT', shutdown);
       process.on('SIGTERM', shutdown);
       await server.connect(new StdioServerTransport());
-      logger.info(`codebase-mcp MCP server ready (data in ${config.home})`);
+      // Start (or find) the service now, so the first tool call does not wait for it.
+      if ('connect' in api) {
+        void (api as { connect(): Promise<unknown> }).connect().catch((error) => logger.warn(`the service is not reachable yet: ${describeError(error)}`));
+      }
+      logger.info(`codebase-mcp MCP server ready (data in ${config.home}${config.useService ? ', through the shared service' : ''})`);
     });
 
   program
@@ -193,13 +224,13 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
         'Exit status: 0 indexed, 1 failed or nothing at all was indexed, 2 bad input.',
     )
     .action(async (path: string, options: { project?: string; force?: boolean; serverUrl?: string; json?: boolean; progressJson?: boolean; requireGit?: boolean }) => {
-      await withService(async (service) => {
+      await withApi(program, async (api) => {
         const controller = new AbortController();
         const interrupt = () => controller.abort();
         process.once('SIGINT', interrupt);
         const bar = createIndexProgressBar();
         try {
-          const { project, summary } = await service.indexRepository(
+          const { project, summary } = await api.indexRepository(
             {
               path,
               project: options.project,
@@ -278,8 +309,11 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
         for (const notice of content.notices) process.stderr.write(`note: ${notice}\n`);
         console.log(formatSearchHuman(content, options.full === true));
       };
-      if (options.remote) return print(await searchRemote(options.remote, input, process.env.CODEBASE_MCP_HTTP_TOKEN));
-      await withService(async (service) => print(searchContent(await service.search(input, [process.cwd()]))));
+      if (options.remote) {
+        const { searchRemote } = await import('../http/remoteSearch.js');
+        return print(await searchRemote(options.remote, input, process.env.CODEBASE_MCP_HTTP_TOKEN));
+      }
+      await withApi(program, async (api) => print(searchContent(await api.search(input, [process.cwd()]))));
     });
 
   program
@@ -288,8 +322,8 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
     .option('-p, --project <name>', 'project (default: the one containing the current directory)')
     .option('--json', 'print as JSON')
     .action(async (options: { project?: string; json?: boolean }) => {
-      await withService(async (service) => {
-        const content = statusContent(await service.status(options.project, [process.cwd()]));
+      await withApi(program, async (api) => {
+        const content = statusContent(await api.status(options.project, [process.cwd()]));
         if (options.json) return printJson(content);
         for (const warning of content.warnings) process.stderr.write(`warning: ${warning}\n`);
         console.log(
@@ -313,8 +347,8 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
     .option('-p, --project <name>', 'project (default: the one containing the current directory)')
     .option('--json', 'print what changed as JSON')
     .action(async (options: { project?: string; json?: boolean }) => {
-      await withService(async (service) => {
-        const content = syncContent(await service.syncIndex(options.project, [process.cwd()]));
+      await withApi(program, async (api) => {
+        const content = syncContent(await api.syncIndex(options.project, [process.cwd()]));
         if (options.json) return printJson(content);
         console.log(syncText(content));
       });
@@ -331,13 +365,14 @@ Drift is a project whose database (or data directory) is missing, or a project
 database that no project names. The subcommands repair it; each asks for --yes.`,
     )
     .action(async (options: { json?: boolean }) => {
-      await withService(async (service) => {
-        const records = await service.listProjects();
-        const drift = await service.projectDrift();
+      await withApi(program, async (api) => {
+        const records = await api.listProjects();
+        const drift = await api.projectDrift();
+        const { backend } = await api.storeInfo();
         const content = projectsContent(records);
         if (options.json) {
           return printJson({
-            backend: service.backend,
+            backend,
             projects: content.projects.map((project, index) => ({
               ...project,
               location: records[index].location ?? null,
@@ -349,7 +384,7 @@ database that no project names. The subcommands repair it; each asks for --yes.`
         const lines = content.projects.map(
           (project, index) =>
             `${project.name.padEnd(24)} ${String(project.files ?? 0).padStart(7)} files ${String(project.chunks ?? 0).padStart(8)} chunks  ${project.root}${
-              service.backend === 'server' ? whereStored(records[index]) : ''
+              backend === 'server' ? whereStored(records[index]) : ''
             }`,
         );
         if (lines.length === 0) lines.push('No projects yet. Run: codebase-mcp index <path>');
@@ -365,14 +400,15 @@ database that no project names. The subcommands repair it; each asks for --yes.`
     .option('--json', 'print what was removed as JSON')
     .action(async (name: string, options: { yes?: boolean }, command: Command) => {
       const { json } = command.optsWithGlobals<{ json?: boolean }>();
-      await withService(async (service) => {
-        const project = await service.resolveProject(name, []);
+      await withApi(program, async (api) => {
+        const project = await api.resolveProject(name, []);
+        const store = await api.storeInfo();
         const what =
-          service.backend === 'server'
-            ? `this drops database ${project.location} on ${project.server ?? redactUrl(service.config.databaseUrl ?? '')} (the index of ${project.root}) and the project's registry entry.`
+          store.backend === 'server'
+            ? `this drops database ${project.location} on ${project.server ?? store.server ?? ''} (the index of ${project.root}) and the project's registry entry.`
             : `this deletes ${project.location ? dirname(project.location) : 'its folder'} (the index of ${project.root}).`;
         requireYes(options.yes, `removing project '${name}': ${what}`);
-        const removed = await service.removeProject(name);
+        const removed = await api.removeProject(name);
         if (json) return printJson({ removed });
         console.log(`Removed project '${removed.project}' (${removed.server ? `database ${removed.location} on ${removed.server}` : removed.location}).`);
       });
@@ -385,8 +421,8 @@ database that no project names. The subcommands repair it; each asks for --yes.`
     .option('--json', 'print what was repaired as JSON')
     .action(async (options: { yes?: boolean }, command: Command) => {
       const { json } = command.optsWithGlobals<{ json?: boolean }>();
-      await withService(async (service) => {
-        const { missing } = await service.projectDrift();
+      await withApi(program, async (api) => {
+        const { missing } = await api.projectDrift();
         if (missing.length === 0) {
           if (json) return printJson({ repaired: [] });
           return console.log('Nothing to repair: every project has its database.');
@@ -395,7 +431,7 @@ database that no project names. The subcommands repair it; each asks for --yes.`
           options.yes,
           `this recreates ${missing.map((entry) => `${entry.location} (project '${entry.project}')`).join(', ')}, empty; nothing is dropped.`,
         );
-        const repaired = await service.repairMissingDatabases();
+        const repaired = await api.repairMissingDatabases();
         if (json) return printJson({ repaired });
         for (const entry of repaired) {
           console.log(`Recreated ${entry.location} for project '${entry.project}' (empty). Refill it: codebase-mcp index ${entry.root} --project ${entry.project}`);
@@ -410,8 +446,8 @@ database that no project names. The subcommands repair it; each asks for --yes.`
     .option('--json', 'print what was dropped as JSON')
     .action(async (options: { yes?: boolean }, command: Command) => {
       const { json } = command.optsWithGlobals<{ json?: boolean }>();
-      await withService(async (service) => {
-        const { orphans } = await service.projectDrift();
+      await withApi(program, async (api) => {
+        const { orphans } = await api.projectDrift();
         if (orphans.length === 0) {
           if (json) return printJson({ dropped: [] });
           return console.log('No orphaned project databases.');
@@ -420,7 +456,7 @@ database that no project names. The subcommands repair it; each asks for --yes.`
           options.yes,
           `this drops ${orphans.map((entry) => (entry.server ? `database ${entry.location} on ${entry.server}` : entry.location)).join(', ')}.`,
         );
-        const dropped = await service.dropOrphanDatabases();
+        const dropped = await api.dropOrphanDatabases();
         if (json) return printJson({ dropped });
         for (const entry of dropped) console.log(`Dropped ${entry.server ? `database ${entry.location} on ${entry.server}` : entry.location}.`);
       });
@@ -434,7 +470,7 @@ database that no project names. The subcommands repair it; each asks for --yes.`
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', '\nRestore it on either backend with: codebase-mcp restore FILE [--project NAME] [--yes]')
     .action(async (name: string, options: { out: string; json?: boolean }) => {
-      await withService(async (service) => {
+      await withLocalService(program, async (service) => {
         const progress = createSnapshotProgress('backup');
         const outcome = await service.backup(name, options.out, options.json ? undefined : (update) => progress.update(update)).finally(() => progress.done());
         if (options.json) return printJson(outcome);
@@ -453,7 +489,7 @@ database that no project names. The subcommands repair it; each asks for --yes.`
     .option('--yes', 'replace the project if it exists')
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, options: { project?: string; yes?: boolean; json?: boolean }) => {
-      await withService(async (service) => {
+      await withLocalService(program, async (service) => {
         const progress = createSnapshotProgress('restore');
         const outcome = await service
           .restore({ file, project: options.project, yes: options.yes, onProgress: options.json ? undefined : (update) => progress.update(update) })
@@ -477,7 +513,7 @@ database that no project names. The subcommands repair it; each asks for --yes.`
     .option('--dry-run', 'list the migrations each project would get, change nothing')
     .option('--json', 'print as JSON')
     .action(async (options: { project?: string; dryRun?: boolean; json?: boolean }) => {
-      await withService(async (service) => {
+      await withLocalService(program, async (service) => {
         const plans = options.dryRun ? await service.migrationPlans(options.project) : await service.migrate(options.project);
         if (options.json) return printJson({ dryRun: options.dryRun === true, projects: plans });
         if (plans.length === 0) return console.log('No projects.');
@@ -504,27 +540,38 @@ database that no project names. The subcommands repair it; each asks for --yes.`
     .addHelpText('after', '\nExit status: 0 when no check fails (skipped checks do not count), 1 when any check fails.')
     .action(async (options: { json?: boolean }) => {
       const config = loadConfig();
+      const [{ runDoctor }, { createEmbedder }] = await Promise.all([import('../doctor/runDoctor.js'), import('../embed/createEmbedder.js')]);
       const report = await runDoctor(config, () => createEmbedder(config.embedder, { cacheDir: config.cacheDir }));
       if (options.json) printJson(report);
       else console.log(formatDoctorHuman(report));
       if (!report.ok) process.exitCode = EXIT_FAILURE;
     });
 
-  registerBenchCommands(program);
+  registerServiceCommands(program, () => commandConfig(program));
 
   return program;
 }
 
+/** The bench tooling loads the indexer and searcher; only commands that may need it pay for that. */
+function mayNeedBench(args: string[]): boolean {
+  return args.length === 0 || args.some((arg) => arg === 'bench' || arg === 'help' || arg === '--help' || arg === '-h');
+}
+
 async function main(): Promise<void> {
   const program = buildProgram();
+  if (mayNeedBench(process.argv.slice(2))) {
+    const { registerBenchCommands } = await import('../bench/benchCommands.js');
+    registerBenchCommands(program);
+  }
   try {
     await program.parseAsync(process.argv);
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') process.exit(0);
     if (typeof code === 'string' && code.startsWith('commander.')) process.exit(EXIT_USAGE);
-    if (error instanceof IndexCancelledError) {
-      process.stderr.write(`Interrupted. ${error.message}\n`);
+    // By name: the indexer's error (in-process) and the service client's (remote) both say so.
+    if ((error as Error)?.name === 'IndexCancelledError') {
+      process.stderr.write(`Interrupted. ${(error as Error).message}\n`);
       process.exit(EXIT_INTERRUPTED);
     }
     process.stderr.write(`error: ${describeError(error)}\n`);

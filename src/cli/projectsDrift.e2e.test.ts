@@ -56,6 +56,8 @@ describe('drift in server mode', { skip: url ? false : NO_SERVER_REASON }, () =>
       return row.value;
     });
     orphan = `cb_proj_ghost_${randomBytes(4).toString('hex')}`;
+    // The service keeps project pools open; like a person would, stop it before dropping a database by hand.
+    assert.equal((await cli('service', 'stop')).code, 0);
     await withServer(url as string, async (admin) => {
       await admin.exec(`DROP DATABASE "${lostDatabase}"`);
       await createDatabase(admin, orphan, projectDatabaseComment('ghost', registryId));

@@ -53,6 +53,10 @@ const configSchema = z.object({
   projects: z.record(z.string(), z.object({ watch: onOff.optional() }).strict()).default({}),
   /** Outside a git repository, apply .gitignore files too (ripgrep's --no-require-git). */
   noRequireGit: z.preprocess(booleanSetting, z.boolean({ invalid_type_error: 'must be true or false (or 1/0)' })),
+  /** Front ends talk to the shared service (false: today's in-process behaviour, for tests and scripts). */
+  useService: onOff,
+  /** The service exits after this long with no client connected and no job running. */
+  serviceIdleMs: z.coerce.number().int().min(100).max(7 * 24 * 3600 * 1000),
 });
 
 /** Booleans from JSON, or from the environment as 1/0, true/false, yes/no. */
@@ -88,6 +92,8 @@ const ENV_NAMES: Record<keyof BaseConfig, string[]> = {
   pollIntervalMs: ['CODEBASE_MCP_POLL_INTERVAL_MS'],
   projects: [],
   noRequireGit: ['CODEBASE_MCP_NO_REQUIRE_GIT'],
+  useService: ['CODEBASE_MCP_SERVICE'],
+  serviceIdleMs: ['CODEBASE_MCP_SERVICE_IDLE_MS'],
 };
 
 function xdgDir(variable: string, fallback: string, env: NodeJS.ProcessEnv): string {
@@ -112,6 +118,8 @@ function defaults(env: NodeJS.ProcessEnv): BaseConfig {
     pollIntervalMs: 10_000,
     projects: {},
     noRequireGit: false,
+    useService: true,
+    serviceIdleMs: 30 * 60_000,
   };
 }
 

@@ -42,6 +42,8 @@ import { join } from 'node:path';
 import { backupProject, restoreProject, type BackupOutcome, type RestoreOutcome, type RestoreRequest } from '../backup/backupRestore.js';
 import type { SnapshotProgress } from '../backup/dumpProject.js';
 import { MigrationGuard, type MigrationPlan } from '../backup/migrationGuard.js';
+import type { CodebaseApi, StartedJob, StoreInfo, WaitOptions } from './codebaseApi.js';
+import { redactUrl } from '../store/serverUrl.js';
 
 export interface ProjectMigration extends MigrationPlan {
   project: string;
@@ -117,7 +119,10 @@ export interface CodebaseServiceOptions {
 
 export type EmbedderLoader = () => Promise<Embedder>;
 
-export class CodebaseService {
+/** How often a waiting caller hears about a running job. */
+const PROGRESS_INTERVAL_MS = 500;
+
+export class CodebaseService implements CodebaseApi {
   readonly jobs = new IndexJobs();
   private readonly projects: OpenProjects;
   private embedderPromise: Promise<Embedder> | null = null;
@@ -165,6 +170,10 @@ export class CodebaseService {
 
   get backend(): ProjectRegistry['backend'] {
     return this.registry.backend;
+  }
+
+  async storeInfo(): Promise<StoreInfo> {
+    return { backend: this.registry.backend, server: this.config.databaseUrl ? redactUrl(this.config.databaseUrl) : null };
   }
 
   private embedder(): Promise<Embedder> {
@@ -319,7 +328,7 @@ export class CodebaseService {
           failure = error;
           throw error;
         }),
-      trigger,
+      { trigger },
     );
     await this.jobs.wait(job.id);
     if (failure) throw failure;
@@ -337,13 +346,16 @@ export class CodebaseService {
     }
   }
 
-  /** Indexes in the background (MCP): returns at once with the job. */
-  async startIndexJob(request: IndexRequest): Promise<{ job: IndexJob; alreadyRunning: boolean }> {
+  /** Indexes in the background (MCP): returns at once with the job. `jobId` names it (a job resumed by a new service keeps its id). */
+  async startIndexJob(request: IndexRequest, options: { jobId?: string } = {}): Promise<StartedJob> {
     const project = await this.prepareIndex(request);
     // A watcher's or a sync's job is short: the index request runs after it rather than being answered by it.
     await this.afterShortJobs(project.name);
-    return this.jobs.start(project.name, project.root, (signal, onProgress) =>
-      this.runIndex(project, request.force === true, signal, onProgress, request.noRequireGit),
+    return this.jobs.start(
+      project.name,
+      project.root,
+      (signal, onProgress) => this.runIndex(project, request.force === true, signal, onProgress, request.noRequireGit),
+      { id: options.jobId },
     );
   }
 
@@ -548,6 +560,8 @@ export class CodebaseService {
     validateProjectName(name);
     this.assertNotIndexing(name);
     await this.watchers.unwatch(name);
+    // A long-lived process (the service) may hold it open; its own lock must not stand in the way.
+    await this.projects.close(name);
     return this.registry.remove(name);
   }
 
@@ -609,7 +623,11 @@ export class CodebaseService {
     return done;
   }
 
-  job(id: string): IndexJob {
+  async job(id: string): Promise<IndexJob> {
+    return this.knownJob(id);
+  }
+
+  private knownJob(id: string): IndexJob {
     const job = this.jobs.get(id);
     if (!job) {
       throw new UserError('UNKNOWN_JOB', `Unknown indexing job '${id}'.`, 'Use the job_id returned by index_repository, or ask by project instead.');
@@ -617,9 +635,21 @@ export class CodebaseService {
     return job;
   }
 
-  cancelJob(id: string): IndexJob {
-    this.job(id);
+  async cancelJob(id: string): Promise<IndexJob> {
+    this.knownJob(id);
     return this.jobs.cancel(id) as IndexJob;
+  }
+
+  async waitForJob(id: string, options: WaitOptions = {}): Promise<IndexJob> {
+    const job = this.knownJob(id);
+    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+    while (job.state === 'running' && Date.now() < deadline && !options.signal?.aborted) {
+      options.onProgress?.(job);
+      const tick = Math.min(PROGRESS_INTERVAL_MS, Math.max(0, deadline - Date.now()));
+      await Promise.race([this.jobs.wait(id), new Promise((resolve) => setTimeout(resolve, tick))]);
+    }
+    options.onProgress?.(job);
+    return job;
   }
 
   async close(): Promise<void> {

@@ -36,12 +36,17 @@ export class IndexJobs {
   private readonly entries = new Map<string, JobEntry>();
 
   /** Starts `work` unless the project already has a running job, which is returned instead. */
-  start(project: string, root: string, work: IndexWork, trigger: JobTrigger = 'index'): { job: IndexJob; alreadyRunning: boolean } {
+  start(
+    project: string,
+    root: string,
+    work: IndexWork,
+    { trigger = 'index', id = randomUUID() }: { trigger?: JobTrigger; id?: string } = {},
+  ): { job: IndexJob; alreadyRunning: boolean } {
     const running = this.runningFor(project);
     if (running) return { job: running, alreadyRunning: true };
     const controller = new AbortController();
     const job: IndexJob = {
-      id: randomUUID(),
+      id,
       project,
       root,
       trigger,
@@ -100,6 +105,10 @@ export class IndexJobs {
 
   runningFor(project: string): IndexJob | undefined {
     return [...this.entries.values()].find((entry) => entry.job.project === project && entry.job.state === 'running')?.job;
+  }
+
+  running(): IndexJob[] {
+    return [...this.entries.values()].filter((entry) => entry.job.state === 'running').map((entry) => entry.job);
   }
 
   latestFor(project: string): IndexJob | undefined {

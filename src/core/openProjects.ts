@@ -65,8 +65,19 @@ export class OpenProjects {
   async release(name: string): Promise<void> {
     const handle = this.handles.get(name);
     if (!handle || handle.users > 0) return;
-    if (handle.idleTimer) clearTimeout(handle.idleTimer);
+    await this.closeHandle(name, handle);
+  }
+
+  /** Closes one project now (its lock released), e.g. before its index is deleted; waits for calls using it. */
+  async close(name: string): Promise<void> {
+    const handle = this.handles.get(name);
+    if (handle) await this.closeHandle(name, handle);
+  }
+
+  private async closeHandle(name: string, handle: Handle): Promise<void> {
     this.handles.delete(name);
+    if (handle.idleTimer) clearTimeout(handle.idleTimer);
+    while (handle.users > 0) await new Promise((resolve) => setTimeout(resolve, 20));
     await handle.opening.then((project) => project.close()).catch(() => {});
   }
 

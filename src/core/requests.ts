@@ -2,8 +2,10 @@
 // every limit, so both adapters accept and refuse exactly the same things.
 import { z } from 'zod';
 import { UserError } from '../errors/userError.js';
-import { SEARCH_MODES } from '../search/hybridSearcher.js';
+import { SEARCH_MODES } from '../search/searchModes.js';
 import { knownLanguages } from '../chunk/languages.js';
+
+export { SEARCH_MODES };
 
 /** NUL and other control characters (tab, newline and carriage return allowed): what binary data pasted as a query looks like. */
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;

@@ -135,7 +135,8 @@ async function secondProjectUsesTheCache(storeEnv: Record<string, string>) {
   assert.equal(summary.cacheHits, summary.totalChunks);
   assert.equal(summary.cacheMisses, 0);
   assert.equal(summary.chunksEmbedded, 0);
-  assert.equal(server.stats.inputs - inputsAfterFirst, 1, 'only the probe reached the provider');
+  // A fresh process probes the provider once; the service, which loaded the embedder for the first run, not at all.
+  assert.ok(server.stats.inputs - inputsAfterFirst <= 1, `only the probe (if any) reached the provider: ${server.stats.inputs - inputsAfterFirst} inputs`);
   const found = JSON.parse((await runCli(['search', 'ring buffer push pop', '--project', 'worktree-b', '--json'], { env })).stdout);
   assert.equal(found.results[0].path, 'firmware/ring_buffer.c');
 }

@@ -25,7 +25,11 @@ export type UserErrorCode =
   | 'INVALID_GLOB'
   | 'PATH_UNREADABLE'
   | 'STORAGE_FULL'
-  | 'STORAGE_READ_ONLY';
+  | 'STORAGE_READ_ONLY'
+  | 'SERVICE_UNAVAILABLE'
+  | 'SERVICE_RUNNING'
+  | 'SERVICE_CONFIG_MISMATCH'
+  | 'SERVICE_SOCKET_UNSAFE';
 
 /** Codes that mean the input was wrong (CLI exit 2), as opposed to a failure while doing the work. */
 const BAD_INPUT_CODES: ReadonlySet<UserErrorCode> = new Set<UserErrorCode>([
@@ -36,6 +40,43 @@ const BAD_INPUT_CODES: ReadonlySet<UserErrorCode> = new Set<UserErrorCode>([
   'PATH_UNREADABLE',
   'CONFIG_INVALID',
 ]);
+
+// Record, not a list: the compiler insists every code is here.
+const USER_ERROR_CODES: Record<UserErrorCode, true> = {
+  INVALID_INPUT: true,
+  PATH_NOT_FOUND: true,
+  NOT_A_DIRECTORY: true,
+  UNKNOWN_PROJECT: true,
+  NO_PROJECT_FOR_DIRECTORY: true,
+  PROJECT_LOCKED: true,
+  PROJECT_EXISTS: true,
+  NOT_INDEXED: true,
+  MODEL_MISMATCH: true,
+  UNKNOWN_JOB: true,
+  INDEX_IN_PROGRESS: true,
+  DATABASE_UNAVAILABLE: true,
+  EMBEDDER_UNAVAILABLE: true,
+  CONFIG_INVALID: true,
+  ROOT_NOT_ALLOWED: true,
+  REMOTE_FAILED: true,
+  SNAPSHOT_INVALID: true,
+  SCHEMA_TOO_NEW: true,
+  MIGRATION_FAILED: true,
+  RESTORE_FAILED: true,
+  INVALID_GLOB: true,
+  PATH_UNREADABLE: true,
+  STORAGE_FULL: true,
+  STORAGE_READ_ONLY: true,
+  SERVICE_UNAVAILABLE: true,
+  SERVICE_RUNNING: true,
+  SERVICE_CONFIG_MISMATCH: true,
+  SERVICE_SOCKET_UNSAFE: true,
+};
+
+/** For errors that crossed a process boundary (the service socket) as plain data. */
+export function isUserErrorCode(code: string): code is UserErrorCode {
+  return Object.hasOwn(USER_ERROR_CODES, code);
+}
 
 export class UserError extends Error {
   readonly code: UserErrorCode;

@@ -2,10 +2,12 @@
 // needs (whatever createMcpServer takes) plus a few read-outs that are
 // optional, so any object with the core's methods (CodebaseService today,
 // the shared service later) can be served.
-import type { createMcpServer } from '../mcp/mcpServer.js';
+import type { CodebaseApi } from '../core/codebaseApi.js';
+import type { IndexJobs } from '../core/indexJobs.js';
 import type { RootsApi } from './allowedRoots.js';
 
-export type ToolApi = Parameters<typeof createMcpServer>[0];
+/** The tools' API (whatever createMcpServer takes) plus the job list the page and /metrics show. */
+export type ToolApi = CodebaseApi & { jobs: Pick<IndexJobs, 'list'> };
 
 export type HttpApi = ToolApi &
   RootsApi & {

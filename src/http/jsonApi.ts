@@ -74,7 +74,7 @@ export class JsonApi {
       else {
         const cancel = method === 'POST' ? /^\/api\/jobs\/([^/]+)\/cancel$/.exec(path) : null;
         if (!cancel) return false;
-        sendJson(res, 200, { job: jobJson(this.api.cancelJob(decodeURIComponent(cancel[1]))) });
+        sendJson(res, 200, { job: jobJson(await this.api.cancelJob(decodeURIComponent(cancel[1]))) });
       }
     } catch (error) {
       sendError(res, error, this.logger);

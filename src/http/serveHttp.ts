@@ -16,7 +16,7 @@ export async function serveHttp(api: HttpApi, options: { address: string; home: 
     port: address.port,
     token: token.value,
     tokenExplicit: token.source === 'environment',
-    createMcpServer,
+    createMcpServer: (api, logger) => createMcpServer(api, logger, options.home),
     logger: options.logger,
     allowedRoots: settings.allowedRoots,
     allowedOrigins: settings.allowedOrigins,

@@ -67,7 +67,11 @@ for (const backend of ['embedded', 'server'] as const) {
   const skip = backend === 'server' && !serverUrl ? NO_SERVER_REASON : false;
   test(`after a SIGKILL mid-index the index is consistent and the next run completes only the rest (${backend})`, { skip }, async () => {
     const home = await temporaryDirectory('crash-home');
-    const env = isolatedEnv(home, backend === 'server' ? { CODEBASE_MCP_DATABASE_URL: serverUrl as string, CODEBASE_MCP_REGISTRY_DATABASE: registryDatabase } : {});
+    // The crash of an in-process indexer (with the service, killing the CLI would not stop the job).
+    const env = isolatedEnv(home, {
+      CODEBASE_MCP_SERVICE: '0',
+      ...(backend === 'server' ? { CODEBASE_MCP_DATABASE_URL: serverUrl as string, CODEBASE_MCP_REGISTRY_DATABASE: registryDatabase } : {}),
+    });
     const repo = await generateRepository();
 
     const crashed = await indexAndKillAfterFirstBatch(repo, env);

@@ -159,10 +159,17 @@ test('bad input gets a clear error and the server keeps serving', async () => {
   assert.deepEqual((projects.structuredContent!.projects as { name: string }[]).map((project) => project.name), ['shop']);
 });
 
-test('a second process is refused while the server holds the project, naming the holder', async () => {
-  const cli = await runCli(['search', 'password', '--project', 'shop'], { env: isolatedEnv(home) });
-  assert.equal(cli.code, 1);
-  assert.match(cli.stderr, /Project 'shop' is in use by another codebase-mcp process \(pid \d+/);
+test('the CLI searches the project the server is using (through the service); in-process it is refused, naming the holder', async () => {
+  const shared = await runCli(['search', 'password', '--project', 'shop', '--json'], { env: isolatedEnv(home) });
+  assert.equal(shared.code, 0, shared.stderr);
+  const viaMcp = await call('search_code', { query: 'password', project: 'shop' });
+  assert.deepEqual(
+    JSON.parse(shared.stdout).results.map((hit: { path: string; start_line: number }) => `${hit.path}:${hit.start_line}`),
+    (viaMcp.structuredContent!.results as { path: string; start_line: number }[]).map((hit) => `${hit.path}:${hit.start_line}`),
+  );
+  const inProcess = await runCli(['--no-service', 'search', 'password', '--project', 'shop'], { env: isolatedEnv(home) });
+  assert.equal(inProcess.code, 1);
+  assert.match(inProcess.stderr, /Project 'shop' is in use by another codebase-mcp process \(pid \d+, "codebase-mcp service run"/);
   const stillServing = await call('search_code', { query: 'password', project: 'shop' });
   assert.equal(stillServing.isError, undefined);
 });

@@ -5,7 +5,7 @@ import type { CallToolResult, ServerNotification, ServerRequest } from '@modelco
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import type { CodebaseService } from '../core/codebaseService.js';
+import type { CodebaseApi } from '../core/codebaseApi.js';
 import type { IndexJob } from '../core/indexJobs.js';
 import { indexRequest, projectName, searchRequest } from '../core/requests.js';
 import { describeError, isUserError } from '../errors/userError.js';
@@ -50,10 +50,8 @@ function jobText(job: IndexJob): string {
   }
 }
 
-/** What the tools need of the core API; CodebaseService has it all. */
-export type McpToolApi = Pick<CodebaseService, 'startIndexJob' | 'jobs' | 'job' | 'status' | 'search' | 'listProjects' | 'cancelJob' | 'syncIndex' | 'config'>;
-
-export function createMcpServer(service: McpToolApi, logger: Logger): McpServer {
+/** The one tool registry: stdio and HTTP front ends serve these tools over any CodebaseApi (in-process or the shared service). `home` names where data lives in storage-error messages. */
+export function createMcpServer(api: CodebaseApi, logger: Logger, home?: string): McpServer {
   const server = new McpServer(
     { name: 'codebase-mcp', version: VERSION },
     {
@@ -86,7 +84,7 @@ export function createMcpServer(service: McpToolApi, logger: Logger): McpServer 
       try {
         return await handler(args, extra);
       } catch (thrown) {
-        const error = storageError(thrown, service.config.home) ?? thrown;
+        const error = (home ? storageError(thrown, home) : null) ?? thrown;
         if (!isUserError(error)) logger.error(`${name} failed: ${(error as Error).stack ?? String(error)}`);
         const text = isUserError(error)
           ? error.describe()
@@ -96,6 +94,7 @@ export function createMcpServer(service: McpToolApi, logger: Logger): McpServer 
     };
   }
 
+  // The MCP client hears about a waited-on job through progress notifications (when it sent a progress token).
   async function reportProgress(extra: Extra, job: IndexJob): Promise<void> {
     const token = extra._meta?.progressToken;
     if (token === undefined) return;
@@ -126,13 +125,17 @@ export function createMcpServer(service: McpToolApi, logger: Logger): McpServer 
       annotations: { readOnlyHint: false, openWorldHint: false },
     },
     guarded('index_repository', async (args, extra) => {
-      const { job, alreadyRunning } = await service.startIndexJob({ ...args, noRequireGit: args.no_require_git });
-      const deadline = Date.now() + (args.wait_seconds ?? 0) * 1000;
-      while (job.state === 'running' && Date.now() < deadline && !extra.signal.aborted) {
-        await reportProgress(extra, job);
-        await Promise.race([service.jobs.wait(job.id), new Promise((resolve) => setTimeout(resolve, 500))]);
-      }
-      if (job.state !== 'running') await reportProgress(extra, job);
+      const { wait_seconds: waitSeconds, no_require_git: noRequireGit, ...request } = args;
+      const started = await api.startIndexJob({ ...request, noRequireGit });
+      const alreadyRunning = started.alreadyRunning;
+      const job =
+        waitSeconds && started.job.state === 'running'
+          ? await api.waitForJob(started.job.id, {
+              timeoutMs: waitSeconds * 1000,
+              signal: extra.signal,
+              onProgress: (progress) => void reportProgress(extra, progress).catch(() => {}),
+            })
+          : started.job;
       const text = alreadyRunning
         ? `Project '${job.project}' is already being indexed (job ${job.id}). ${jobText(job)}`
         : job.state === 'running'
@@ -159,9 +162,9 @@ export function createMcpServer(service: McpToolApi, logger: Logger): McpServer 
       annotations: { readOnlyHint: true },
     },
     guarded('get_indexing_status', async (args) => {
-      const projectArg = args.job_id ? service.job(args.job_id).project : args.project;
-      const status = await service.status(projectArg, await workspaceDirectories());
-      if (args.job_id) status.job = service.job(args.job_id);
+      const job = args.job_id ? await api.job(args.job_id) : undefined;
+      const status = await api.status(job ? job.project : args.project, await workspaceDirectories());
+      if (job) status.job = job;
       const content = statusContent(status);
       const watcher = `Watcher: ${content.watcher.state}${content.watcher.detail ? ` (${content.watcher.detail})` : ''}${content.watcher.fix ? `; fix: ${content.watcher.fix}` : ''}.`;
       const text = `${
@@ -186,7 +189,7 @@ export function createMcpServer(service: McpToolApi, logger: Logger): McpServer 
       annotations: { readOnlyHint: true },
     },
     guarded('search_code', async (args) => {
-      const outcome = await service.search(args, await workspaceDirectories());
+      const outcome = await api.search(args, await workspaceDirectories());
       return result(searchContent(outcome), searchText(outcome));
     }),
   );
@@ -201,7 +204,7 @@ export function createMcpServer(service: McpToolApi, logger: Logger): McpServer 
       annotations: { readOnlyHint: true },
     },
     guarded('list_projects', async () => {
-      const content = projectsContent(await service.listProjects());
+      const content = projectsContent(await api.listProjects());
       const text = content.projects.length
         ? content.projects.map((project) => `${project.name}: ${project.root} (${project.files ?? 0} files, ${project.chunks ?? 0} chunks)`).join('\n')
         : 'No projects yet. Index a repository with index_repository.';
@@ -219,9 +222,9 @@ export function createMcpServer(service: McpToolApi, logger: Logger): McpServer 
       annotations: { readOnlyHint: false },
     },
     guarded('cancel_indexing', async (args) => {
-      const job = service.cancelJob(args.job_id);
-      const finished = job.state === 'running' ? await service.jobs.wait(job.id) : job;
-      const state = finished?.state ?? job.state;
+      const job = await api.cancelJob(args.job_id);
+      const finished = job.state === 'running' ? await api.waitForJob(job.id) : job;
+      const state = finished.state;
       return result(
         { job_id: job.id, project: job.project, state },
         state === 'cancelled' ? `Cancelled indexing of '${job.project}'.` : `Job ${job.id} had already ${state}.`,
@@ -242,7 +245,7 @@ export function createMcpServer(service: McpToolApi, logger: Logger): McpServer 
       annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: false },
     },
     guarded('sync_index', async (args) => {
-      const content = syncContent(await service.syncIndex(args.project, await workspaceDirectories()));
+      const content = syncContent(await api.syncIndex(args.project, await workspaceDirectories()));
       return result(content, syncText(content));
     }),
   );

@@ -12,8 +12,8 @@ import type { KeywordTerm } from '../store/keywordRanking.js';
 import { withFileEvidence } from './fileEvidence.js';
 import { WORD_VECTOR_EMBEDDER_ID } from '../embed/wordVectorEmbedder.js';
 
-export const SEARCH_MODES = ['hybrid', 'semantic', 'lexical'] as const;
-export type SearchMode = (typeof SEARCH_MODES)[number];
+import type { SearchMode } from './searchModes.js';
+export { SEARCH_MODES, type SearchMode } from './searchModes.js';
 
 export interface SearchRequest {
   query: string;

@@ -72,7 +72,9 @@ export class ProjectLock {
       throw new UserError(
         'PROJECT_LOCKED',
         `Project '${projectName}' is in use by another codebase-mcp process (pid ${owner.pid}, "codebase-mcp ${owner.command}", since ${owner.since}).`,
-        `Wait for it to finish or stop it (kill ${owner.pid}), then try again. An MCP server releases a project after it has been idle for CODEBASE_MCP_IDLE_TIMEOUT_MS.`,
+        owner.command.startsWith('service')
+          ? 'That is the shared codebase-mcp service: run without --no-service (and CODEBASE_MCP_SERVICE=0) to go through it, or stop it first: codebase-mcp service stop.'
+          : `Wait for it to finish or stop it (kill ${owner.pid}), then try again. An MCP server releases a project after it has been idle for CODEBASE_MCP_IDLE_TIMEOUT_MS.`,
       );
     }
     throw new UserError('PROJECT_LOCKED', `Could not take the lock ${path}.`, 'Remove the file if no codebase-mcp process is running.');

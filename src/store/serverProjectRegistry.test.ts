@@ -215,7 +215,7 @@ describe('server mode: registry and a database per project', { skip: url ? false
       const started = performance.now();
       const outcome = await other.search({ query: 'handle gizmo event', project: 'busy', mode: 'hybrid', limit: 5 }, []);
       const elapsed = performance.now() - started;
-      assert.equal(indexing.job(job.id).state, 'running');
+      assert.equal((await indexing.job(job.id)).state, 'running');
       assert.equal(outcome.results.length, 5, 'the first committed batch is searchable');
       assert.ok(elapsed < 5000, `search took ${elapsed} ms while indexing`);
       const sameProcess = await indexing.search({ query: 'handle gizmo event 7', project: 'busy', mode: 'lexical', limit: 3 }, []);

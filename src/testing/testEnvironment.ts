@@ -1,6 +1,7 @@
 // Shared by the test files: temporary homes and repositories, and running the
 // built CLI as a user would.
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,8 +32,28 @@ export async function copyOfSampleRepo(): Promise<string> {
   return dir;
 }
 
+/** Homes at or one level below `dir` where a service socket is. */
+function serviceHomesIn(dir: string): string[] {
+  const candidates = [dir, ...(existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => join(dir, entry.name)) : [])];
+  return candidates.filter((home) => existsSync(join(home, 'service.sock')));
+}
+
+/** Stops the service of every home below `dirs` and waits until each has exited, so no test leaves one running. */
+export async function stopServicesIn(dirs: string[]): Promise<void> {
+  const { greet, stopService } = await import('../client/ensureService.js');
+  const { servicePaths } = await import('../service/serviceFiles.js');
+  await Promise.all(
+    dirs.flatMap(serviceHomesIn).map(async (home) => {
+      const found = await greet(servicePaths(home)).catch(() => null);
+      if (found) await stopService(found.connection, found.identity, 'test clean-up', 60_000);
+    }),
+  );
+}
+
 export async function removeTemporaryDirectories(): Promise<void> {
-  await Promise.all(created.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  const dirs = created.splice(0);
+  await stopServicesIn(dirs);
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
 /** Environment for a child process with its own data home and no inherited project settings. */
