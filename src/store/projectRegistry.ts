@@ -219,6 +219,7 @@ async function exists(path: string): Promise<boolean> {
 
 export class EmbeddedProjectRegistry implements ProjectRegistry {
   readonly backend = 'embedded' as const;
+  private readonly recoveries = new Map<string, Promise<void>>();
 
   constructor(
     private readonly home: string,
@@ -240,7 +241,19 @@ export class EmbeddedProjectRegistry implements ProjectRegistry {
    * replaced one is deleted. Skipped while the project's lock is held by a
    * live process (that one is promoting right now).
    */
-  private async recoverPromotion(name: string): Promise<void> {
+  private recoverPromotion(name: string): Promise<void> {
+    // One recovery per project at a time in this process: a second caller (the
+    // service's watcher catch-up beside a drift check) waits for it rather than
+    // finding the lock taken and seeing the replaced copy half deleted.
+    let recovery = this.recoveries.get(name);
+    if (!recovery) {
+      recovery = this.recoverPromotionNow(name).finally(() => this.recoveries.delete(name));
+      this.recoveries.set(name, recovery);
+    }
+    return recovery;
+  }
+
+  private async recoverPromotionNow(name: string): Promise<void> {
     const dir = this.projectDir(name);
     if (!(await exists(join(dir, PROMOTION_JOURNAL)))) return;
     let lock: ProjectLock;
