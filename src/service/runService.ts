@@ -61,8 +61,15 @@ export async function runService(config: Config): Promise<void> {
       removePidFile(paths.lock);
       process.exit(0);
     });
-  process.on('SIGTERM', () => finish('SIGTERM'));
-  process.on('SIGINT', () => finish('SIGINT'));
+  // A second signal while stopping means "now".
+  let signalled = false;
+  const onSignal = (name: string) => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    finish(name);
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGHUP', () => {});
   process.on('uncaughtException', (error) => {
     logger.error(`uncaught: ${error.stack ?? describeError(error)}`);

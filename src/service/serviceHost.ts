@@ -29,6 +29,8 @@ import { checkSocketOwner, serviceConfigKey, type ServicePaths } from './service
 /** How long a stop waits for short calls in flight before closing connections. */
 const DRAIN_MS = 5000;
 const SOCKET_CHECK_MS = 2000;
+/** How long a stop waits for the stores to close (jobs to notice their cancel) before the process exits regardless. */
+const CLOSE_DEADLINE_MS = 15_000;
 
 interface Connection {
   socket: Socket;
@@ -247,6 +249,8 @@ export class ServiceHost {
     const result = await spec.invoke(this.service, params.data, {
       signal,
       emit: (event) => this.send(connection, { type: 'event', id: request.id, event }),
+      home: this.paths.home,
+      logger: this.logger,
     });
     // Jobs a client started are owed until they end; a client's cancel means they are not resumed.
     if (request.method === 'startIndexJob') {
@@ -304,7 +308,20 @@ export class ServiceHost {
       while (shortCallsInFlight() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
       // Waiting callers see the connection close and retry against the next service.
       for (const connection of this.connections) connection.socket.destroy();
-      await this.service.close().catch((error) => this.logger.error(`closing stores: ${describeError(error)}`));
+      // A job in a step that cannot be interrupted (a vector-index build) must not keep the
+      // process alive: the index is crash-safe, so past the deadline we exit and the next
+      // service resumes the job.
+      let timer: NodeJS.Timeout | undefined;
+      const closed = this.service.close().then(
+        () => true,
+        (error) => {
+          this.logger.error(`closing stores: ${describeError(error)}`);
+          return true;
+        },
+      );
+      const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_DEADLINE_MS)));
+      if (!(await Promise.race([closed, timedOut]))) this.logger.warn(`stores not closed after ${CLOSE_DEADLINE_MS} ms; exiting anyway (the index is crash-safe)`);
+      clearTimeout(timer);
       this.logger.info(`stopped (${this.pending.list().length} jobs left to resume)`);
     })().finally(() => this.markStopped());
     return this.stopping;
