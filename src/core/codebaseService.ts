@@ -36,7 +36,7 @@ import { ServerProjectRegistry } from '../store/serverProjectRegistry.js';
 import type { EmbedderInfo, IndexCounts } from '../store/projectStore.js';
 import { IndexJobs, type IndexJob, type IndexWork, type JobTrigger } from './indexJobs.js';
 import { OpenProjects } from './openProjects.js';
-import { DEFAULT_LIMIT, DEFAULT_MAX_TOKENS, type SearchInput } from './requests.js';
+import { checkRepositoryPath, DEFAULT_LIMIT, DEFAULT_MAX_TOKENS, type SearchInput } from './requests.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { backupProject, restoreProject, type BackupOutcome, type RestoreOutcome, type RestoreRequest } from '../backup/backupRestore.js';
@@ -186,13 +186,7 @@ export class CodebaseService implements CodebaseApi {
 
   /** An existing directory, as an absolute real path (symlinks resolved). */
   async repositoryRoot(path: string, base = process.cwd()): Promise<string> {
-    // An empty path would resolve to the working directory and index it unasked.
-    if (path.trim() === '') {
-      throw new UserError('INVALID_INPUT', 'The repository path is empty.', 'Pass the directory of a repository to index, e.g. codebase-mcp index . for the current one.');
-    }
-    if (path.includes('\0')) {
-      throw new UserError('INVALID_INPUT', 'The repository path contains a NUL byte.', 'Pass the directory of a repository to index.');
-    }
+    checkRepositoryPath(path);
     const absolute = isAbsolute(path) ? path : resolve(base, path);
     const info = await stat(absolute).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EACCES' || error.code === 'EPERM') {

@@ -76,3 +76,14 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
   const field = issue.path.join('.') || 'input';
   throw new UserError('INVALID_INPUT', `Invalid ${field}: ${issue.message}.`, 'Fix that argument and try again.');
 }
+
+/** Refuses paths that must not be resolved at all: checked by front ends before they resolve, and by the core. */
+export function checkRepositoryPath(path: string): void {
+  // An empty path would resolve to the working directory and index it unasked.
+  if (path.trim() === '') {
+    throw new UserError('INVALID_INPUT', 'The repository path is empty.', 'Pass the directory of a repository to index, e.g. codebase-mcp index . for the current one.');
+  }
+  if (path.includes('\0')) {
+    throw new UserError('INVALID_INPUT', 'The repository path contains a NUL byte.', 'Pass the directory of a repository to index.');
+  }
+}
