@@ -51,6 +51,8 @@ export const jobStatusOutput = {
     fix: z.string().nullable(),
     pending_changes: z.number().nullable(),
     last_sync_at: z.string().nullable(),
+    batches_applied: z.number(),
+    last_batch_paths: z.union([z.number(), z.literal('all')]).nullable(),
   }),
 };
 
@@ -61,6 +63,8 @@ export function watcherContent(status: WatcherStatus) {
     fix: status.fix,
     pending_changes: status.pendingChanges,
     last_sync_at: status.lastSyncAt,
+    batches_applied: status.batchesApplied,
+    last_batch_paths: status.lastBatchPaths,
   };
 }
 

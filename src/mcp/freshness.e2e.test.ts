@@ -5,7 +5,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import assert from 'node:assert/strict';
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CLI_PATH, copyOfSampleRepo, isolatedEnv, removeTemporaryDirectories, runCli, temporaryDirectory } from '../testing/testEnvironment.js';
@@ -82,10 +83,10 @@ describe('freshness over MCP with watching off (CODEBASE_MCP_WATCH=0)', () => {
     assert.equal(after.structuredContent!.job_trigger, 'sync');
   });
 
-  test('codebase-mcp sync --json and status --json say the same in a one-shot process (which never watches)', async () => {
+  test('with --no-service, codebase-mcp sync --json and status --json say the same in a one-shot process (which never watches)', async () => {
     const home = await temporaryDirectory('cli-fresh-home');
     const repo = await copyOfSampleRepo();
-    const env = isolatedEnv(home);
+    const env = isolatedEnv(home, { CODEBASE_MCP_SERVICE: '0' });
     assert.equal((await runCli(['index', repo, '--project', 'shop'], { env })).code, 0);
     await appendFile(join(repo, 'web', 'src', 'lib', 'debounce.js'), '\nexport const flamingoDebounceMarker = 1;\n');
     const sync = await runCli(['sync', '--project', 'shop', '--json'], { env });
@@ -133,4 +134,61 @@ describe('freshness over MCP with watching on (the default for serve)', () => {
     assert.equal(watcher.state, 'watching');
     assert.ok(watcher.last_sync_at, JSON.stringify(watcher));
   });
+
+  test('added, renamed and deleted files, and a git checkout of 200 files (one batch), show in search without a call to index', async () => {
+    const home = await temporaryDirectory('mcp-watch-git-home');
+    const repo = await copyOfSampleRepo();
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=test@example.com', '-c', 'user.name=test', ...args], { cwd: repo, stdio: 'pipe' });
+    git('add', '-A');
+    git('commit', '-q', '-m', 'sample');
+    // A branch that adds 200 files, then back on main without them.
+    git('checkout', '-q', '-b', 'bulk');
+    await mkdir(join(repo, 'herons'));
+    for (let i = 0; i < 200; i++) await writeFile(join(repo, 'herons', `heron_${i}.py`), `def heron_marker_${i}(value):\n    return value + ${i}\n`);
+    await writeFile(join(repo, 'herons', 'heron_199.py'), 'def heron_lantern_marker(value):\n    return value + 199\n');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'bulk');
+    git('checkout', '-q', 'main');
+
+    const { call } = await startServer(home, { CODEBASE_MCP_WATCH_DEBOUNCE_MS: '500' });
+    const indexed = await call('index_repository', { path: repo, project: 'shop', wait_seconds: 120 });
+    assert.equal(indexed.structuredContent!.state, 'succeeded', text(indexed));
+    const watcher = async () => (await call('get_indexing_status', { project: 'shop' })).structuredContent!.watcher as Record<string, any>;
+    for (let waited = 0; waited < 5000 && (await watcher()).state !== 'watching'; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    /** Paths whose results contain `marker`, polled until `done` says so (or 20 s). */
+    const pathsWith = async (marker: string, done: (paths: string[]) => boolean) => {
+      let paths: string[] = [];
+      for (const started = Date.now(); Date.now() - started < 20_000; await new Promise((resolve) => setTimeout(resolve, 100))) {
+        const result = await call('search_code', { query: marker.replace(/_/g, ' '), project: 'shop', mode: 'lexical', limit: 5 });
+        paths = (result.structuredContent!.results as { path: string; snippet: string }[]).filter((hit) => hit.snippet.includes(marker)).map((hit) => hit.path);
+        if (done(paths)) break;
+      }
+      return paths;
+    };
+
+    await writeFile(join(repo, 'services', 'pelican.py'), 'def pelican_roost_marker():\n    return 1\n');
+    assert.deepEqual(await pathsWith('pelican_roost_marker', (paths) => paths.length > 0), ['services/pelican.py'], 'an added file');
+    await rename(join(repo, 'services', 'pelican.py'), join(repo, 'services', 'pelican_moved.py'));
+    assert.deepEqual(await pathsWith('pelican_roost_marker', (paths) => paths.includes('services/pelican_moved.py') && paths.length === 1), ['services/pelican_moved.py'], 'a renamed file');
+    await rm(join(repo, 'services', 'pelican_moved.py'));
+    assert.deepEqual(await pathsWith('pelican_roost_marker', (paths) => paths.length === 0), [], 'a deleted file');
+
+    // Let the last batch land before counting.
+    for (let waited = 0; waited < 5000 && (await watcher()).pending_changes !== 0; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    const before = (await watcher()).batches_applied as number;
+    const filesBefore = (await call('get_indexing_status', { project: 'shop' })).structuredContent!.indexed_files as number;
+    git('checkout', '-q', 'bulk');
+    assert.deepEqual(await pathsWith('heron_lantern_marker', (paths) => paths.length > 0), ['herons/heron_199.py'], 'the branch switch');
+    let status: Record<string, any> = {};
+    for (let waited = 0; waited < 10_000; waited += 100) {
+      status = (await call('get_indexing_status', { project: 'shop' })).structuredContent!;
+      if (status.indexed_files === filesBefore + 200 && status.watcher.pending_changes === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(status.indexed_files, filesBefore + 200, 'every file of the branch is in the index');
+    const after = await watcher();
+    assert.equal(after.batches_applied, before + 1, `the branch switch was applied as one batch: ${JSON.stringify(after)}`);
+    // (The batch may name the new directory rather than each file in it: the count of indexed files is the check.)
+  });
 });
+

@@ -25,6 +25,10 @@ export interface WatcherStatus {
   pendingChanges: number | null;
   /** When the last change was applied (or the last check found nothing to apply). */
   lastSyncAt: string | null;
+  /** Batches applied since the watcher started: a branch switch is one. */
+  batchesApplied: number;
+  /** Paths in the last batch applied ('all': a full check by size and mtime). */
+  lastBatchPaths: number | 'all' | null;
 }
 
 /** `paths` root-relative, or 'all': look at every file (by size and mtime). */
@@ -69,6 +73,8 @@ export class ProjectWatcher {
   private firstPendingAt = 0;
   private pollTimer: NodeJS.Timeout | null = null;
   private lastSyncAt: string | null = null;
+  private batchesApplied = 0;
+  private lastBatchPaths: number | 'all' | null = null;
   private closed = false;
   private pausedDetail: string | null = null;
   /** Batches failed in a row: each retry waits twice as long, up to MAX_RETRY_MS. */
@@ -107,6 +113,8 @@ export class ProjectWatcher {
       fix: this.fix,
       pendingChanges: this.pending.size + this.inFlight,
       lastSyncAt: this.lastSyncAt,
+      batchesApplied: this.batchesApplied,
+      lastBatchPaths: this.lastBatchPaths,
     };
   }
 
@@ -235,6 +243,8 @@ export class ProjectWatcher {
         this.pausedDetail = null;
         this.failures = 0;
         this.lastSyncAt = new Date().toISOString();
+        this.batchesApplied++;
+        this.lastBatchPaths = batch === 'all' ? 'all' : batch.length;
         if (this.state === 'error' && this.watcher) this.setState('watching');
       } catch (error) {
         // Kept for the next try: nothing seen is ever dropped.

@@ -20,7 +20,7 @@ export interface ProjectWatchersOptions {
 }
 
 function off(detail: string): WatcherStatus {
-  return { state: 'off', detail, fix: null, pendingChanges: null, lastSyncAt: null };
+  return { state: 'off', detail, fix: null, pendingChanges: null, lastSyncAt: null, batchesApplied: 0, lastBatchPaths: null };
 }
 
 export class ProjectWatchers {
