@@ -19,7 +19,9 @@ for (const backend of testBackends()) {
     before(async () => {
       const server: Record<string, string> =
         backend.name === 'server' && serverUrl ? { CODEBASE_MCP_DATABASE_URL: serverUrl, CODEBASE_MCP_REGISTRY_DATABASE: registry } : {};
-      env = isolatedEnv(await temporaryDirectory('cli-home'), server);
+      // Watching off: these tests count what each index run changed, which the service's watcher would otherwise race
+      // (freshness has its own tests, src/mcp/freshness.e2e.test.ts).
+      env = isolatedEnv(await temporaryDirectory('cli-home'), { ...server, CODEBASE_MCP_WATCH: '0' });
       repo = await copyOfSampleRepo();
     });
 

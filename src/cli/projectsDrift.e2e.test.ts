@@ -41,7 +41,8 @@ describe('drift in server mode', { skip: url ? false : NO_SERVER_REASON }, () =>
   const exists = (database: string) => withServer(url as string, (admin) => databaseExists(admin, database));
 
   before(async () => {
-    env = isolatedEnv(await temporaryDirectory('drift-home'), { CODEBASE_MCP_DATABASE_URL: url as string, CODEBASE_MCP_REGISTRY_DATABASE: registry });
+    // Watching off: the service's watcher would refill a repaired database before the test's own index run does.
+    env = isolatedEnv(await temporaryDirectory('drift-home'), { CODEBASE_MCP_DATABASE_URL: url as string, CODEBASE_MCP_REGISTRY_DATABASE: registry, CODEBASE_MCP_WATCH: '0' });
     keepRoot = await tinyRepo('keep', 'walrus');
     lostRoot = await tinyRepo('lost', 'narwhal');
     json(await cli('index', keepRoot, '--project', 'keep', '--json'));
