@@ -121,7 +121,7 @@ export async function runLoadBenchmark(options: LoadOptions): Promise<LoadResult
     const status = (await control.callTool({ name: 'get_indexing_status', arguments: { project: TARGET } })) as ToolAnswer;
     // Warm-up: the first search loads the embedder and opens the project.
     await control.callTool({ name: 'search_code', arguments: { query: options.queries[0], project: TARGET } });
-    const pid = server.child.pid!;
+    const pid = server.servingPid;
     const rssBefore = await rssMb(pid);
 
     let running = true;

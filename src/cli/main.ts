@@ -38,6 +38,50 @@ function commandConfig(program: Command, overrides: Partial<Config> = {}): Confi
   return loadConfig({ ...(program.opts<{ service?: boolean }>().service === false ? { useService: false } : {}), ...overrides });
 }
 
+/**
+ * `serve --http`: the shared service listens, with this process's HTTP
+ * settings, for as long as this process runs (it prints the banner and
+ * stops the listener on Ctrl-C). With --no-service this process serves.
+ */
+async function serveOverHttp(program: Command, address: string): Promise<void> {
+  const config = commandConfig(program);
+  const logger = createLogger(config.logLevel, config.logFile);
+  const { httpEnvironment, httpSettingsFromEnv, parseListenAddress } = await import('../http/httpSettings.js');
+  // Bad settings are this command's error, before any service is involved.
+  parseListenAddress(address);
+  httpSettingsFromEnv(process.env);
+  if (!config.useService) {
+    const service = (await openApi(config, logger, { watch: true })) as CodebaseService;
+    const { serveHttp } = await import('../http/serveHttp.js');
+    const { running, banner } = await serveHttp(service, { address, home: config.home, logger });
+    process.stderr.write(banner);
+    const stop = async () => {
+      await running.close().catch((error) => logger.error(`shutdown: ${describeError(error)}`));
+      await service.close().catch((error) => logger.error(`shutdown: ${describeError(error)}`));
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return;
+  }
+  const [{ RemoteApi }, { serviceTarget }] = await Promise.all([import('../client/remoteApi.js'), import('../client/openApi.js')]);
+  const api = new RemoteApi(serviceTarget(config, logger));
+  const stopping = new AbortController();
+  const stop = () => stopping.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await api.serveHttp(address, httpEnvironment(process.env), { signal: stopping.signal, onListening: ({ banner }) => process.stderr.write(banner) });
+  } catch (error) {
+    if (!stopping.signal.aborted) throw error;
+  } finally {
+    await api.close();
+  }
+  if (!stopping.signal.aborted) {
+    throw new UserError('SERVICE_UNAVAILABLE', 'The codebase-mcp service stopped serving HTTP.', `See ${(await import('../service/serviceFiles.js')).servicePaths(config.home).log}, then run serve --http again.`);
+  }
+}
+
 /** Runs a command against the service (or in-process with --no-service); always closed (locks released) afterwards. */
 async function withApi(program: Command, work: (api: CodebaseApi, config: Config) => Promise<void>): Promise<void> {
   const config = commandConfig(program);
@@ -164,19 +208,7 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
     .option('--http <[host:]port>', 'serve MCP over Streamable HTTP at /mcp (plus the web page, /healthz, /readyz, /metrics) instead of stdio; 127.0.0.1 unless a host is named')
     .action(async (options: { http?: string }) => {
       if (options.http) {
-        // HTTP is served in this process for now (not yet by the shared service): it opens the stores itself.
-        const config = commandConfig(program, { useService: false });
-        const logger = createLogger(config.logLevel, config.logFile);
-        const service = (await openApi(config, logger, { watch: true })) as CodebaseService;
-        const { serveHttp } = await import('../http/serveHttp.js');
-        const running = await serveHttp(service, { address: options.http, home: config.home, logger });
-        const stop = async () => {
-          await running.close().catch((error) => logger.error(`shutdown: ${describeError(error)}`));
-          await service.close().catch((error) => logger.error(`shutdown: ${describeError(error)}`));
-          process.exit(0);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        await serveOverHttp(program, options.http);
         return;
       }
       const config = commandConfig(program);

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { CodebaseApi, StartedJob, StoreInfo, WaitOptions } from '../core/codebaseApi.js';
 import type { IndexOutcome, IndexRequest, ProjectStatus, SearchOutcome, SyncOutcome } from '../core/codebaseService.js';
 import type { IndexJob } from '../core/indexJobs.js';
-import type { SearchInput } from '../core/requests.js';
+import { checkRepositoryPath, type SearchInput } from '../core/requests.js';
 import { UserError } from '../errors/userError.js';
 import type { IndexProgress } from '../indexer/indexRepository.js';
 import type { DriftReport, MissingDatabase, OrphanDatabase, ProjectRecord, RemovedProject } from '../store/projectRegistry.js';
@@ -80,8 +80,10 @@ export class RemoteApi implements CodebaseApi {
 
   storeInfo = (): Promise<StoreInfo> => this.call('storeInfo', {});
   // The service's working directory is not ours: relative paths are resolved here.
-  startIndexJob = (request: IndexRequest): Promise<StartedJob> =>
-    this.call('startIndexJob', { request: { ...request, path: resolve(request.path) } });
+  startIndexJob = async (request: IndexRequest): Promise<StartedJob> => {
+    checkRepositoryPath(request.path);
+    return this.call('startIndexJob', { request: { ...request, path: resolve(request.path) } });
+  };
   job = (id: string): Promise<IndexJob> => this.call('job', { id });
   cancelJob = (id: string): Promise<IndexJob> => this.call('cancelJob', { id });
   waitForJob = (id: string, options: WaitOptions = {}): Promise<IndexJob> =>
@@ -96,6 +98,9 @@ export class RemoteApi implements CodebaseApi {
   removeProject = (name: string): Promise<RemovedProject> => this.call('removeProject', { name });
   repairMissingDatabases = (): Promise<MissingDatabase[]> => this.call('repairMissingDatabases', {});
   dropOrphanDatabases = (): Promise<OrphanDatabase[]> => this.call('dropOrphanDatabases', {});
+  /** The service listens over HTTP until `signal` aborts; `onListening` gets the banner (again after a restart). */
+  serveHttp = (address: string, env: Record<string, string>, options: { signal: AbortSignal; onListening: (event: { url: string; banner: string }) => void }): Promise<{ url: string }> =>
+    this.call('serveHttp', { address, env }, { signal: options.signal, onEvent: options.onListening as (event: unknown) => void });
 
   /**
    * The job runs in the service; this front end follows it. Interrupting

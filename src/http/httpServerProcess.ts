@@ -5,6 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { greet, stopService } from '../client/ensureService.js';
+import { processIsAlive, readPidFile, servicePaths } from '../service/serviceFiles.js';
 import { TOKEN_FILE } from './httpToken.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -13,8 +15,11 @@ export interface HttpServerProcess {
   url: string;
   token: string;
   child: ChildProcess;
+  /** The process that listens: the home's service, or the child itself with --no-service. */
+  servingPid: number;
   /** Everything the server wrote to stderr so far. */
   stderr(): string;
+  /** Stops the front end, then the home's service (this home is the caller's own). */
   stop(): Promise<void>;
 }
 
@@ -50,16 +55,22 @@ export async function spawnHttpServer(options: {
     });
   });
   const token = options.env.CODEBASE_MCP_HTTP_TOKEN || (await readFile(join(options.home, TOKEN_FILE), 'utf8')).trim();
+  const paths = servicePaths(options.home);
+  const servicePid = readPidFile(paths.lock);
   return {
     url,
     token,
     child,
+    servingPid: servicePid !== null && processIsAlive(servicePid) ? servicePid : child.pid!,
     stderr: () => stderr,
-    stop: () =>
-      new Promise<void>((resolve) => {
+    stop: async () => {
+      await new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
-      }),
+      });
+      const found = await greet(paths).catch(() => null);
+      if (found) await stopService(found.connection, found.identity, 'its HTTP front end stopped', 60_000);
+    },
   };
 }

@@ -73,6 +73,17 @@ const settingsSchema = z.object({
   sessionIdleMs: z.coerce.number().int().min(1000).max(7 * 24 * 3600_000).optional(),
 });
 
+/** Only the HTTP settings of an environment: what a front end hands the service that will listen. */
+export function httpEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(
+    Object.values(ENV)
+      .map((name) => [name, env[name]])
+      .filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+}
+
+export const HTTP_ENV_NAMES: readonly string[] = Object.values(ENV);
+
 export function httpSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): HttpSettings {
   const raw = Object.fromEntries(
     Object.entries(ENV)

@@ -4,6 +4,8 @@
 // A new core method is one entry here (and one line in src/client/remoteApi.ts).
 import { z } from 'zod';
 import type { CodebaseApi } from '../core/codebaseApi.js';
+import type { Logger } from '../logging/logger.js';
+import { HTTP_ENV_NAMES } from '../http/httpSettings.js';
 import { indexRequest, searchRequestSchema } from '../core/requests.js';
 import {
   driftReportSchema,
@@ -25,6 +27,9 @@ export interface CallContext {
   emit(event: unknown): void;
   /** Aborted when the caller cancels the request or goes away. */
   signal: AbortSignal;
+  /** The service's home and log, for methods that run a server of their own. */
+  home: string;
+  logger: Logger;
 }
 
 export interface MethodSpec<P = any, R = any> {
@@ -111,6 +116,24 @@ export const METHODS = {
   }),
   repairMissingDatabases: method({ params: none, result: missingDatabasesSchema, idempotent: false, invoke: (api) => api.repairMissingDatabases() }),
   dropOrphanDatabases: method({ params: none, result: orphanDatabasesSchema, idempotent: false, invoke: (api) => api.dropOrphanDatabases() }),
+  /** The service listens over HTTP with the caller's settings for as long as the call lasts (`serve --http`). */
+  serveHttp: method({
+    params: z.object({
+      address: z.string().min(1).max(300),
+      env: z.record(z.string().max(100_000)).refine((env) => Object.keys(env).every((name) => HTTP_ENV_NAMES.includes(name)), 'only HTTP settings'),
+    }),
+    result: z.object({ url: z.string() }),
+    event: z.object({ url: z.string(), banner: z.string() }),
+    // Listening again after the service died is what the caller wants.
+    idempotent: true,
+    long: true,
+    invoke: async (api, p, context) => {
+      // Only the service loads the HTTP server; front ends never import it through this table.
+      const [{ serveHttpForCaller }, { CodebaseService }] = await Promise.all([import('../http/serveHttp.js'), import('../core/codebaseService.js')]);
+      if (!(api instanceof CodebaseService)) throw new Error('serveHttp runs only inside the service.');
+      return serveHttpForCaller(api, p, context);
+    },
+  }),
 } satisfies Record<string, MethodSpec>;
 
 export type MethodName = keyof typeof METHODS;

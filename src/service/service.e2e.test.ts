@@ -19,6 +19,7 @@ import {
   temporaryDirectory,
 } from '../testing/testEnvironment.js';
 import { startFakeOllamaServer } from '../testing/fakeEmbeddingServers.js';
+import { spawnHttpServer } from '../http/httpServerProcess.js';
 import { processIsAlive } from './serviceFiles.js';
 
 after(removeTemporaryDirectories);
@@ -305,4 +306,45 @@ test('serve writes nothing but JSON-RPC to stdout, with the service starting beh
   assert.equal(lines.length, 3, stdout);
   for (const line of lines) assert.equal(JSON.parse(line).jsonrpc, '2.0');
   assert.match(lines.find((line) => JSON.parse(line).id === 3) ?? '', /Unknown project 'none'/);
+});
+
+test('serve --http makes the service listen: HTTP, an MCP session and the CLI share one embedded project; the listener ends with its front end', async () => {
+  const home = await temporaryDirectory('service-http');
+  const env = isolatedEnv(home);
+  const repo = await copyOfSampleRepo();
+  const indexed = await runCli(['index', repo, '--project', 'shop', '--json'], { env });
+  assert.equal(indexed.code, 0, indexed.stderr);
+  const server = await spawnHttpServer({ home, env });
+  const session = await openSession(env, repo);
+  try {
+    const status = await serviceStatus(env);
+    assert.equal(server.servingPid, status.pid, 'the service, not the serve --http process, listens');
+    assert.notEqual(server.servingPid, server.child.pid);
+    const query = 'ring buffer push and pop';
+    const [overHttp, overStdio, overCli] = await Promise.all([
+      fetch(`${server.url}/api/search?project=shop&q=${encodeURIComponent(query)}&limit=5`, { headers: { authorization: `Bearer ${server.token}` } }),
+      session.call('search_code', { query, project: 'shop', limit: 5 }),
+      runCli(['search', query, '--project', 'shop', '--limit', '5', '--json'], { env }),
+    ]);
+    assert.equal(overHttp.status, 200);
+    const expected = hitKeys(((await overHttp.json()) as { results: Parameters<typeof hitKeys>[0] }).results);
+    assert.equal(expected.length, 5);
+    assert.deepEqual(hitKeys(overStdio.structuredContent!.results), expected, text(overStdio));
+    assert.equal(overCli.code, 0, overCli.stderr);
+    assert.deepEqual(hitKeys(JSON.parse(overCli.stdout).results), expected);
+  } finally {
+    await session.close();
+  }
+  // Only the front end goes: the service stops listening and keeps serving the others.
+  server.child.kill('SIGTERM');
+  await new Promise((resolve) => server.child.once('exit', resolve));
+  let refused = false;
+  for (let waited = 0; !refused && waited < 10_000; waited += 100) {
+    refused = await fetch(`${server.url}/healthz`).then(() => false, () => true);
+    if (!refused) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.ok(refused, 'the port is closed once serve --http exits');
+  assert.equal(processIsAlive(server.servingPid), true, 'the service stays for its other front ends');
+  assert.match(readFileSync(join(home, 'service.log'), 'utf8'), /HTTP: stopped listening on http:\/\/127\.0\.0\.1:\d+ \(its front end went away\)/);
+  await server.stop();
 });
