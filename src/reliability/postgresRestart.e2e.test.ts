@@ -54,7 +54,8 @@ describe('PostgreSQL restarted mid-run (own cluster)', { skip }, () => {
   before(async () => {
     env = isolatedEnv(await temporaryDirectory('restart-home'), { CODEBASE_MCP_DATABASE_URL: url, CODEBASE_MCP_REGISTRY_DATABASE: registryDatabase });
     repo = await temporaryDirectory('restart-repo');
-    for (let i = 0; i < 300; i++) {
+    // Enough files that the job is still writing when its first progress line arrives, even on an idle machine.
+    for (let i = 0; i < 1500; i++) {
       mkdirSync(join(repo, `pkg${i % 6}`), { recursive: true });
       writeFileSync(join(repo, `pkg${i % 6}`, `mod_${i}.py`), `def handler_${i}(event):\n    """Handle event ${i} of the queue."""\n    return event + ${i}\n`);
     }
@@ -72,8 +73,8 @@ describe('PostgreSQL restarted mid-run (own cluster)', { skip }, () => {
       createInterface({ input: child.stderr }).on('line', (line) => {
         stderr += `${line}\n`;
         if (restarted || !line.startsWith('{')) return;
-        const progress = JSON.parse(line) as { phase: string; filesDone: number };
-        if (progress.phase === 'indexing' && progress.filesDone > 0) {
+        const progress = JSON.parse(line) as { phase: string; filesDone: number; filesTotal: number };
+        if (progress.phase === 'indexing' && progress.filesDone > 0 && progress.filesDone < progress.filesTotal) {
           restarted = true;
           restartCluster();
         }
@@ -92,9 +93,9 @@ describe('PostgreSQL restarted mid-run (own cluster)', { skip }, () => {
     const next = await runCli(['index', repo, '--project', 'restart', '--json'], { env });
     assert.equal(next.code, 0, next.stderr);
     const summary = JSON.parse(next.stdout);
-    assert.equal(summary.totalFiles, 300);
-    const found = JSON.parse((await runCli(['search', 'handle event 299 of the queue', '--project', 'restart', '--json', '--mode', 'lexical'], { env })).stdout);
-    assert.equal(found.results[0].path, 'pkg5/mod_299.py');
+    assert.equal(summary.totalFiles, 1500);
+    const found = JSON.parse((await runCli(['search', 'handle event 1499 of the queue', '--project', 'restart', '--json', '--mode', 'lexical'], { env })).stdout);
+    assert.equal(found.results[0].path, 'pkg5/mod_1499.py');
   });
 
   test('restart between searches of a running MCP server: its pools recover and it keeps serving', async () => {
