@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { embedderSettingsFromEnv, parseEmbedderSettings, type EmbedderSettings } from '../embed/createEmbedder.js';
+import { embedderSettingsFromEnv, parseEmbedderSettings, type EmbedderSettings } from '../embed/embedderSettings.js';
 import { UserError } from '../errors/userError.js';
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { IndexJob } from './indexJobs.js';
 import type { ProjectStatus, SearchOutcome, SyncOutcome } from './codebaseService.js';
-import { WATCHER_STATES, type WatcherStatus } from '../watch/projectWatcher.js';
+import { WATCHER_STATES, type WatcherStatus } from '../watch/watcherStatus.js';
 import type { ProjectRecord } from '../store/projectRegistry.js';
 
 export const indexStartedOutput = {

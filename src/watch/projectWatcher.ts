@@ -11,25 +11,9 @@ import { IGNORE_FILE_NAMES } from '../scan/ignoreRules.js';
 import { RepositoryIgnores } from '../scan/scanRepository.js';
 import { isWatchLimitError, type FileWatcher, type WatchFactory } from './fileWatcher.js';
 import { readWatchLimit, watchLimitFix } from './watchLimit.js';
+import type { WatcherState, WatcherStatus } from './watcherStatus.js';
 
-export const WATCHER_STATES = ['starting', 'watching', 'paused', 'polling', 'error', 'off'] as const;
-export type WatcherState = (typeof WATCHER_STATES)[number];
-
-export interface WatcherStatus {
-  state: WatcherState;
-  /** Why the state is what it is, for anything but plain watching. */
-  detail: string | null;
-  /** What to do about it (the watch limit), or null. */
-  fix: string | null;
-  /** Paths seen changed and not yet in the index (queued or being applied); null when nothing watches. */
-  pendingChanges: number | null;
-  /** When the last change was applied (or the last check found nothing to apply). */
-  lastSyncAt: string | null;
-  /** Batches applied since the watcher started: a branch switch is one. */
-  batchesApplied: number;
-  /** Paths in the last batch applied ('all': a full check by size and mtime). */
-  lastBatchPaths: number | 'all' | null;
-}
+export { WATCHER_STATES, type WatcherState, type WatcherStatus } from './watcherStatus.js';
 
 /** `paths` root-relative, or 'all': look at every file (by size and mtime). */
 export type ChangeBatch = string[] | 'all';
