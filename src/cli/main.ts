@@ -15,6 +15,7 @@ import { createLogger } from '../logging/logger.js';
 import type { DriftReport, ProjectRecord } from '../store/projectRegistry.js';
 import { openApi } from '../client/openApi.js';
 import { registerServiceCommands } from './serviceCommands.js';
+import type { ToolCallRecord } from '../mcp/observeToolCalls.js';
 import { createIndexProgressBar, createSnapshotProgress } from './progressBar.js';
 
 /** Exit codes: 0 success, 1 failure, 2 bad input or usage, 130 interrupted. */
@@ -231,7 +232,11 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
       process.stdin.on('close', shutdown);
       process.on('SIGINT', shutdown);
       process.on('SIGTERM', shutdown);
-      await server.connect(new StdioServerTransport());
+      const transport = new StdioServerTransport();
+      await server.connect(transport);
+      // Through the service, its /metrics counts this session's tool calls too.
+      const { observeToolCalls } = await import('../mcp/observeToolCalls.js');
+      observeToolCalls(transport, (call) => void recordToolCall(api, 'stdio', call));
       // Start (or find) the service now, so the first tool call does not wait for it.
       if ('connect' in api) {
         void (api as { connect(): Promise<unknown> }).connect().catch((error) => logger.warn(`the service is not reachable yet: ${describeError(error)}`));
@@ -345,7 +350,17 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
         const { searchRemote } = await import('../http/remoteSearch.js');
         return print(await searchRemote(options.remote, input, process.env.CODEBASE_MCP_HTTP_TOKEN));
       }
-      await withApi(program, async (api) => print(searchContent(await api.search(input, [process.cwd()]))));
+      await withApi(program, async (api) => {
+        const started = performance.now();
+        let failed = true;
+        try {
+          const outcome = await api.search(input, [process.cwd()]);
+          failed = false;
+          print(searchContent(outcome));
+        } finally {
+          await recordToolCall(api, 'cli', { tool: 'search_code', mode: input.mode, seconds: (performance.now() - started) / 1000, failed });
+        }
+      });
     });
 
   program
@@ -610,6 +625,12 @@ async function main(): Promise<void> {
     if (!isUserError(error) && process.env.CODEBASE_MCP_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     process.exit(isBadInput(error) ? EXIT_USAGE : EXIT_FAILURE);
   }
+}
+
+/** Through the service, a front end's tool call is counted in the service's metrics; in-process there is nothing to tell. */
+async function recordToolCall(api: CodebaseApi, transport: 'stdio' | 'cli', call: ToolCallRecord): Promise<void> {
+  const remote = api as Partial<{ recordToolCall(call: ToolCallRecord & { transport: 'stdio' | 'cli' }): Promise<void> }>;
+  await remote.recordToolCall?.({ ...call, transport });
 }
 
 void main();

@@ -8,6 +8,8 @@ import type { IndexOutcome, IndexRequest, ProjectStatus, SearchOutcome, SyncOutc
 import type { IndexJob } from '../core/indexJobs.js';
 import { checkRepositoryPath, type SearchInput } from '../core/requests.js';
 import { UserError } from '../errors/userError.js';
+import type { ToolCallRecord } from '../mcp/observeToolCalls.js';
+import { SEARCH_MODES, type SearchMode } from '../search/searchModes.js';
 import type { IndexProgress } from '../indexer/indexRepository.js';
 import type { DriftReport, MissingDatabase, OrphanDatabase, ProjectRecord, RemovedProject } from '../store/projectRegistry.js';
 import { METHODS, type MethodName, type MethodParams } from '../service/methods.js';
@@ -98,6 +100,12 @@ export class RemoteApi implements CodebaseApi {
   removeProject = (name: string): Promise<RemovedProject> => this.call('removeProject', { name });
   repairMissingDatabases = (): Promise<MissingDatabase[]> => this.call('repairMissingDatabases', {});
   dropOrphanDatabases = (): Promise<OrphanDatabase[]> => this.call('dropOrphanDatabases', {});
+  /** Counts a front end's tool call in the service's metrics; never fails the caller. */
+  recordToolCall = (call: ToolCallRecord & { transport: 'stdio' | 'cli' }): Promise<void> =>
+    this.call('recordToolCall', { ...call, mode: (SEARCH_MODES as readonly string[]).includes(call.mode ?? '') ? (call.mode as SearchMode) : undefined }).then(
+      () => {},
+      () => {},
+    );
   /** The service listens over HTTP until `signal` aborts; `onListening` gets the banner (again after a restart). */
   serveHttp = (address: string, env: Record<string, string>, options: { signal: AbortSignal; onListening: (event: { url: string; banner: string }) => void }): Promise<{ url: string }> =>
     this.call('serveHttp', { address, env }, { signal: options.signal, onEvent: options.onListening as (event: unknown) => void });

@@ -54,6 +54,7 @@ import type { WatchFactory } from '../watch/fileWatcher.js';
 import type { ApplyContext, ChangeBatch, WatcherStatus } from '../watch/projectWatcher.js';
 import { ProjectWatchers } from '../watch/projectWatchers.js';
 import { staleFiles } from '../watch/staleResults.js';
+import type { WatchObserver } from '../watch/watcherStatus.js';
 
 export interface IndexRequest {
   path: string;
@@ -115,6 +116,8 @@ export interface CodebaseServiceOptions {
   watch?: boolean;
   /** Tests: another file watcher than chokidar. */
   watchFactory?: WatchFactory;
+  /** Told about watcher events and lag (the service's metrics). */
+  watchObserver?: WatchObserver;
 }
 
 export type EmbedderLoader = () => Promise<Embedder>;
@@ -134,7 +137,7 @@ export class CodebaseService implements CodebaseApi {
     private readonly loadEmbedder: EmbedderLoader,
     private readonly logger: Logger,
     idleTimeoutMs = config.idleTimeoutMs,
-    options: Pick<CodebaseServiceOptions, 'watch' | 'watchFactory'> = {},
+    options: Pick<CodebaseServiceOptions, 'watch' | 'watchFactory' | 'watchObserver'> = {},
     private readonly guard = CodebaseService.migrationGuard(config),
   ) {
     this.projects = new OpenProjects(registry, idleTimeoutMs);
@@ -143,6 +146,7 @@ export class CodebaseService implements CodebaseApi {
       config,
       logger,
       watchFactory: options.watchFactory,
+      observer: options.watchObserver,
       apply: (project, batch, context) => this.applyWatchedChanges(project, batch, context),
     });
     if (options.watch) void this.watchIndexedProjects();

@@ -106,9 +106,8 @@ export async function startHttpServer(api: HttpApi, options: HttpServerOptions):
   const limiter = new RateLimiter(limits.ratePerSecond, limits.burst);
   const assets = loadStaticAssets(options.webRoot ?? DEFAULT_WEB_ROOT);
   let sessions: McpSessions | null = null;
-  const metrics =
-    options.metrics ??
-    new ServiceMetrics({ jobs: () => api.jobs.list(), storeUsage: api.storeUsage?.bind(api), sessions: () => sessions?.size ?? 0 });
+  const metrics = options.metrics ?? new ServiceMetrics({ jobs: () => api.jobs.list(), storeUsage: api.storeUsage?.bind(api) });
+  const uncountSessions = metrics.countSessions(() => sessions?.size ?? 0);
   sessions = new McpSessions({
     createServer: () => options.createMcpServer(guardedApi, logger),
     metrics,
@@ -237,6 +236,7 @@ export async function startHttpServer(api: HttpApi, options: HttpServerOptions):
     async close() {
       jsonApi.closeStreams();
       await sessions!.closeAll();
+      uncountSessions();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

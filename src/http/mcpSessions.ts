@@ -9,7 +9,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError } from '../errors/userError.js';
 import type { Logger } from '../logging/logger.js';
 import { BoundedEventStore } from './boundedEventStore.js';
-import { instrumentTransport, type ServiceMetrics } from './serviceMetrics.js';
+import { observeToolCalls } from '../mcp/observeToolCalls.js';
+import type { ServiceMetrics } from './serviceMetrics.js';
 
 interface Session {
   transport: StreamableHTTPServerTransport;
@@ -86,7 +87,7 @@ export class McpSessions {
     };
     session.transport.onerror = (error) => this.options.logger.debug(`mcp http: ${describeError(error)}`);
     await server.connect(session.transport);
-    instrumentTransport(session.transport, this.options.metrics, 'http');
+    observeToolCalls(session.transport, (call) => this.options.metrics.observeTool(call.tool, 'http', call.seconds, call.failed, call.mode));
     return session;
   }
 

@@ -8,11 +8,12 @@ import { createMcpServer } from '../mcp/mcpServer.js';
 import type { HttpApi } from './httpApi.js';
 import { startHttpServer, type RunningHttpServer } from './httpServer.js';
 import { httpSettingsFromEnv, parseListenAddress } from './httpSettings.js';
+import type { ServiceMetrics } from './serviceMetrics.js';
 import { resolveHttpToken } from './httpToken.js';
 
 export async function serveHttp(
   api: HttpApi,
-  options: { address: string; home: string; logger: Logger; env?: NodeJS.ProcessEnv },
+  options: { address: string; home: string; logger: Logger; env?: NodeJS.ProcessEnv; metrics?: ServiceMetrics },
 ): Promise<{ running: RunningHttpServer; banner: string }> {
   const address = parseListenAddress(options.address);
   const settings = httpSettingsFromEnv(options.env);
@@ -27,6 +28,7 @@ export async function serveHttp(
     allowedRoots: settings.allowedRoots,
     allowedOrigins: settings.allowedOrigins,
     limits: settings,
+    metrics: options.metrics,
   });
   const tokenLine =
     token.source === 'environment'
@@ -53,7 +55,7 @@ export async function serveHttpForCaller(
   params: { address: string; env: Record<string, string> },
   context: CallContext,
 ): Promise<{ url: string }> {
-  const { running, banner } = await serveHttp(api, { address: params.address, home: context.home, logger: context.logger, env: params.env });
+  const { running, banner } = await serveHttp(api, { address: params.address, home: context.home, logger: context.logger, env: params.env, metrics: context.metrics });
   context.logger.info(`HTTP: listening on ${running.url} for a front end`);
   context.emit({ url: running.url, banner });
   await new Promise<void>((resolve) => {

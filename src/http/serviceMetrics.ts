@@ -1,13 +1,13 @@
 // Prometheus metrics of one service process (prom-client): tool calls by tool
 // and transport, search latency by mode, index jobs, store usage, HTTP and
-// process. Tool calls are counted at the MCP transport, so every front end
-// (stdio or HTTP) is measured the same way without touching the tools.
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+// process. Tool calls are timed at the MCP transport (src/mcp/observeToolCalls.ts):
+// HTTP sessions inside the service directly, stdio front ends and CLI searches
+// by sending their numbers to the service, which owns this registry.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { IndexJob } from '../core/indexJobs.js';
 
-export type TransportLabel = 'stdio' | 'http' | 'api';
+/** How a call arrived: MCP over stdio or HTTP, the web page's JSON API, or a CLI command. */
+export type TransportLabel = 'stdio' | 'http' | 'api' | 'cli';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10];
 const JOB_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 3600];
@@ -122,6 +122,8 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
   private readonly seen = new Map<string, JobSeen>();
+  /** Session counts of the HTTP listeners sharing this registry. */
+  private readonly sessionCounters = new Set<() => number>();
 
   constructor(private readonly sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'codebase_mcp_' });
@@ -149,7 +151,9 @@ export class ServiceMetrics {
       help: 'Open MCP sessions over HTTP',
       registers: [this.registry],
       collect() {
-        this.set(metrics.sources.sessions?.() ?? 0);
+        let open = metrics.sources.sessions?.() ?? 0;
+        for (const count of metrics.sessionCounters) open += count();
+        this.set(open);
       },
     });
   }
@@ -160,6 +164,12 @@ export class ServiceMetrics {
     if (failed) this.toolErrors.inc({ tool, transport });
     this.toolDuration.observe({ tool, transport }, seconds);
     if (tool === 'search_code' && !failed) this.searchDuration.observe({ mode: mode ?? 'hybrid', transport }, seconds);
+  }
+
+  /** An HTTP listener's open sessions count in codebase_mcp_http_sessions until the returned function is called. */
+  countSessions(count: () => number): () => void {
+    this.sessionCounters.add(count);
+    return () => this.sessionCounters.delete(count);
   }
 
   watcherEvent(project: string, kind: string): void {
@@ -208,42 +218,4 @@ export class ServiceMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
-}
-
-interface PendingCall {
-  tool: string;
-  mode: string | undefined;
-  started: number;
-}
-
-/**
- * Counts the tool calls passing through an MCP server transport. Call after
- * `server.connect(transport)`, which installs the handler wrapped here.
- */
-export function instrumentTransport(transport: Transport, metrics: ServiceMetrics, label: TransportLabel): void {
-  const pending = new Map<string | number, PendingCall>();
-  const receive = transport.onmessage;
-  transport.onmessage = (message, extra) => {
-    if ('method' in message && message.method === 'tools/call' && 'id' in message) {
-      const params = message.params as { name?: unknown; arguments?: { mode?: unknown } } | undefined;
-      pending.set(message.id, {
-        tool: typeof params?.name === 'string' ? params.name : 'unknown',
-        mode: typeof params?.arguments?.mode === 'string' ? params.arguments.mode : undefined,
-        started: performance.now(),
-      });
-    }
-    receive?.(message, extra);
-  };
-  const send = transport.send.bind(transport);
-  transport.send = async (message: JSONRPCMessage, options) => {
-    if ('id' in message && !('method' in message)) {
-      const call = pending.get(message.id as string | number);
-      if (call) {
-        pending.delete(message.id as string | number);
-        const failed = 'error' in message || (message as { result?: { isError?: boolean } }).result?.isError === true;
-        metrics.observeTool(call.tool, label, (performance.now() - call.started) / 1000, failed, call.mode);
-      }
-    }
-    return send(message, options);
-  };
 }

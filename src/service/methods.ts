@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import type { CodebaseApi } from '../core/codebaseApi.js';
 import type { Logger } from '../logging/logger.js';
+import type { ServiceMetrics } from '../http/serviceMetrics.js';
+import { SEARCH_MODES } from '../search/searchModes.js';
 import { HTTP_ENV_NAMES } from '../http/httpSettings.js';
 import { indexRequest, searchRequestSchema } from '../core/requests.js';
 import {
@@ -30,6 +32,8 @@ export interface CallContext {
   /** The service's home and log, for methods that run a server of their own. */
   home: string;
   logger: Logger;
+  /** The service's Prometheus registry (served at /metrics by its HTTP listeners). */
+  metrics?: ServiceMetrics;
 }
 
 export interface MethodSpec<P = any, R = any> {
@@ -116,6 +120,23 @@ export const METHODS = {
   }),
   repairMissingDatabases: method({ params: none, result: missingDatabasesSchema, idempotent: false, invoke: (api) => api.repairMissingDatabases() }),
   dropOrphanDatabases: method({ params: none, result: orphanDatabasesSchema, idempotent: false, invoke: (api) => api.dropOrphanDatabases() }),
+  /** A front end's tool call (stdio) or CLI search, timed where it happened, counted in the service's metrics. */
+  recordToolCall: method({
+    params: z.object({
+      tool: z.string().regex(/^[a-z_]{1,40}$/),
+      transport: z.enum(['stdio', 'cli']),
+      seconds: z.number().min(0).max(86_400),
+      failed: z.boolean(),
+      mode: z.enum(SEARCH_MODES).optional(),
+    }),
+    result: z.object({}),
+    // A lost record is not worth a second try (or a restarted service).
+    idempotent: false,
+    invoke: async (_api, p, context) => {
+      context.metrics?.observeTool(p.tool, p.transport, p.seconds, p.failed, p.mode);
+      return {};
+    },
+  }),
   /** The service listens over HTTP with the caller's settings for as long as the call lasts (`serve --http`). */
   serveHttp: method({
     params: z.object({

@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import { CodebaseService } from '../core/codebaseService.js';
 import { createEmbedder } from '../embed/createEmbedder.js';
 import { describeError, UserError } from '../errors/userError.js';
+import { ServiceMetrics } from '../http/serviceMetrics.js';
 import { ServiceHost } from './serviceHost.js';
 import { processIsAlive, readPidFile, removePidFile, servicePaths, tryCreatePidFile, type ServicePaths } from './serviceFiles.js';
 import { createRotatingLogger } from './serviceLog.js';
@@ -50,12 +51,16 @@ export async function runService(config: Config): Promise<void> {
   const logger = createRotatingLogger(paths.log, config.logLevel);
   await takeServiceLock(paths);
   process.on('exit', () => removePidFile(paths.lock));
-  const service = CodebaseService.create(config, () => createEmbedder(config.embedder, { cacheDir: config.cacheDir }), logger, {
+  // One registry for the process: every HTTP listener serves it, stdio front ends and the CLI report into it.
+  let service: CodebaseService | null = null;
+  const metrics = new ServiceMetrics({ jobs: () => service?.jobs.list() ?? [], storeUsage: () => service?.storeUsage() ?? { open: 0, limit: null } });
+  service = CodebaseService.create(config, () => createEmbedder(config.embedder, { cacheDir: config.cacheDir }), logger, {
     idleTimeoutMs: Math.max(config.idleTimeoutMs, SERVICE_PROJECT_IDLE_MS),
     // The service is the long-lived host: it watches every indexed project and keeps it fresh (CODEBASE_MCP_WATCH=0 turns it off).
     watch: true,
+    watchObserver: { event: (project, kind) => metrics.watcherEvent(project, kind), applied: (project, lag) => metrics.watcherLag(project, lag) },
   });
-  const host = new ServiceHost(config, paths, service, logger);
+  const host = new ServiceHost(config, paths, service, logger, metrics);
   const finish = (reason: string) =>
     void host.stop(reason).finally(() => {
       removePidFile(paths.lock);

@@ -6,7 +6,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import {
@@ -20,6 +20,7 @@ import {
 } from '../testing/testEnvironment.js';
 import { startFakeOllamaServer } from '../testing/fakeEmbeddingServers.js';
 import { spawnHttpServer } from '../http/httpServerProcess.js';
+import { parsePrometheusText, sampleValue, type Sample } from '../testing/prometheusText.js';
 import { processIsAlive } from './serviceFiles.js';
 
 after(removeTemporaryDirectories);
@@ -334,6 +335,28 @@ test('serve --http makes the service listen: HTTP, an MCP session and the CLI sh
     assert.deepEqual(hitKeys(overStdio.structuredContent!.results), expected, text(overStdio));
     assert.equal(overCli.code, 0, overCli.stderr);
     assert.deepEqual(hitKeys(JSON.parse(overCli.stdout).results), expected);
+
+    // One /metrics for every front end: the stdio session and the CLI report their calls to the service.
+    // The watcher's events and lag are counted there too.
+    await appendFile(join(repo, 'services', 'cache', 'lru_cache.py'), '\n\ndef metrics_marker():\n    return 1\n');
+    const scrape = async () => {
+      const response = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.token}` } });
+      assert.equal(response.status, 200);
+      return parsePrometheusText(await response.text()).samples;
+    };
+    const calls = (samples: Sample[], transport: string) => sampleValue(samples, 'codebase_mcp_tool_calls_total', { tool: 'search_code', transport });
+    let samples = await scrape();
+    for (let waited = 0; waited < 10_000 && sampleValue(samples, 'codebase_mcp_watcher_lag_seconds_count', { project: 'shop' }) === 0; waited += 200) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      samples = await scrape();
+    }
+    assert.equal(calls(samples, 'stdio'), 1, 'the stdio session');
+    assert.equal(calls(samples, 'cli'), 1, 'the CLI search');
+    assert.equal(calls(samples, 'api'), 1, 'the JSON API');
+    assert.equal(sampleValue(samples, 'codebase_mcp_search_duration_seconds_count', { mode: 'hybrid', transport: 'stdio' }), 1);
+    assert.ok(sampleValue(samples, 'codebase_mcp_watcher_events_total', { project: 'shop', kind: 'change' }) >= 1, 'a watcher event');
+    assert.equal(sampleValue(samples, 'codebase_mcp_watcher_lag_seconds_count', { project: 'shop' }), 1, 'the edit reached the index once');
+    assert.ok(sampleValue(samples, 'codebase_mcp_watcher_lag_seconds_sum', { project: 'shop' }) < 10);
   } finally {
     await session.close();
   }

@@ -9,6 +9,7 @@ import type { Config } from '../config/config.js';
 import type { CodebaseService, IndexRequest } from '../core/codebaseService.js';
 import { describeError, isUserError } from '../errors/userError.js';
 import { storageError } from '../errors/storageErrors.js';
+import type { ServiceMetrics } from '../http/serviceMetrics.js';
 import type { Logger } from '../logging/logger.js';
 import { METHODS, type MethodSpec } from './methods.js';
 import { MAX_RESUME_ATTEMPTS, PendingJobs } from './pendingJobs.js';
@@ -59,6 +60,7 @@ export class ServiceHost {
     private readonly paths: ServicePaths,
     private readonly service: CodebaseService,
     private readonly logger: Logger,
+    private readonly metrics?: ServiceMetrics,
   ) {
     this.pending = new PendingJobs(paths.jobs);
     this.configKey = serviceConfigKey(config);
@@ -251,6 +253,7 @@ export class ServiceHost {
       emit: (event) => this.send(connection, { type: 'event', id: request.id, event }),
       home: this.paths.home,
       logger: this.logger,
+      metrics: this.metrics,
     });
     // Jobs a client started are owed until they end; a client's cancel means they are not resumed.
     if (request.method === 'startIndexJob') {

@@ -9,8 +9,8 @@ import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import type { RepositoryIgnores } from '../scan/scanRepository.js';
 
 export interface FileWatcherEvents {
-  /** A file or directory at this root-relative path was added, changed or removed. */
-  onChange(relativePath: string): void;
+  /** A file or directory at this root-relative path was added, changed or removed (`kind`: chokidar's event name, for metrics). */
+  onChange(relativePath: string, kind?: string): void;
   onError(error: NodeJS.ErrnoException): void;
 }
 
@@ -54,9 +54,9 @@ export const watchWithChokidar: WatchFactory = (root, ignores, events) => {
     // An unreadable directory is skipped, as the scanner skips it; it must not stop the whole watch.
     ignorePermissionErrors: true,
   });
-  watcher.on('all', (_event, absolutePath) => {
+  watcher.on('all', (event, absolutePath) => {
     const relativePath = relativeTo(root, absolutePath);
-    if (relativePath !== '' && !relativePath.startsWith('..')) events.onChange(relativePath);
+    if (relativePath !== '' && !relativePath.startsWith('..')) events.onChange(relativePath, event);
   });
   watcher.on('error', (error) => events.onError(error as NodeJS.ErrnoException));
   const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));

@@ -11,7 +11,7 @@ import { IGNORE_FILE_NAMES } from '../scan/ignoreRules.js';
 import { RepositoryIgnores } from '../scan/scanRepository.js';
 import { isWatchLimitError, type FileWatcher, type WatchFactory } from './fileWatcher.js';
 import { readWatchLimit, watchLimitFix } from './watchLimit.js';
-import type { WatcherState, WatcherStatus } from './watcherStatus.js';
+import type { WatchObserver, WatcherState, WatcherStatus } from './watcherStatus.js';
 
 export { WATCHER_STATES, type WatcherState, type WatcherStatus } from './watcherStatus.js';
 
@@ -35,6 +35,7 @@ export interface ProjectWatcherOptions {
   logger: Logger;
   /** After a failed batch, the next try comes this much later. */
   retryMs?: number;
+  observer?: WatchObserver;
 }
 
 /** A project that keeps failing (its root gone, say) is retried at least this often. */
@@ -58,6 +59,8 @@ export class ProjectWatcher {
   private pollTimer: NodeJS.Timeout | null = null;
   private lastSyncAt: string | null = null;
   private batchesApplied = 0;
+  /** When the oldest change not yet in the index was seen (null: none pending). */
+  private oldestChangeAt: number | null = null;
   private lastBatchPaths: number | 'all' | null = null;
   private closed = false;
   private pausedDetail: string | null = null;
@@ -80,7 +83,10 @@ export class ProjectWatcher {
   private async openWatcher(): Promise<void> {
     this.ignores = new RepositoryIgnores(this.options.root);
     const watcher = this.options.watchFactory(this.options.root, this.ignores, {
-      onChange: (path) => this.changed(path),
+      onChange: (path, kind) => {
+        this.options.observer?.event(this.name, kind ?? 'change');
+        this.changed(path);
+      },
       onError: (error) => this.failed(error),
     });
     this.watcher = watcher;
@@ -146,6 +152,7 @@ export class ProjectWatcher {
       return;
     }
     this.pending.add(path);
+    this.oldestChangeAt ??= Date.now();
     this.schedule();
   }
 
@@ -220,6 +227,8 @@ export class ProjectWatcher {
     const paths = [...this.pending];
     this.pending = new Set();
     this.fullCheckPending = false;
+    const oldestChangeAt = this.oldestChangeAt;
+    this.oldestChangeAt = null;
     this.inFlight = paths.length;
     const run = (async () => {
       try {
@@ -229,10 +238,12 @@ export class ProjectWatcher {
         this.lastSyncAt = new Date().toISOString();
         this.batchesApplied++;
         this.lastBatchPaths = batch === 'all' ? 'all' : batch.length;
+        if (oldestChangeAt !== null) this.options.observer?.applied(this.name, (Date.now() - oldestChangeAt) / 1000);
         if (this.state === 'error' && this.watcher) this.setState('watching');
       } catch (error) {
         // Kept for the next try: nothing seen is ever dropped.
         for (const path of paths) this.pending.add(path);
+        if (oldestChangeAt !== null) this.oldestChangeAt = Math.min(oldestChangeAt, this.oldestChangeAt ?? oldestChangeAt);
         if (batch === 'all') this.fullCheckPending = true;
         this.failures++;
         if (isUserError(error) && BUSY_CODES.has(error.code)) {

@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger.js';
 import type { ProjectRecord } from '../store/projectRegistry.js';
 import { watchWithChokidar, type WatchFactory } from './fileWatcher.js';
 import { ProjectWatcher, type ApplyContext, type ChangeBatch, type WatcherStatus } from './projectWatcher.js';
+import type { WatchObserver } from './watcherStatus.js';
 
 /** A burst that never goes quiet (a long `git pull`) is applied after this long anyway. */
 const MAX_WAIT_MS = 5000;
@@ -17,6 +18,7 @@ export interface ProjectWatchersOptions {
   logger: Logger;
   apply: (project: ProjectRecord, batch: ChangeBatch, context: ApplyContext) => Promise<void>;
   watchFactory?: WatchFactory;
+  observer?: WatchObserver;
 }
 
 function off(detail: string): WatcherStatus {
@@ -48,6 +50,7 @@ export class ProjectWatchers {
       apply: (batch, context) => this.options.apply(project, batch, context),
       watchFactory: this.options.watchFactory ?? watchWithChokidar,
       logger: this.options.logger,
+      observer: this.options.observer,
     });
     this.watchers.set(project.name, watcher);
     await watcher.start();

@@ -19,3 +19,11 @@ export interface WatcherStatus {
   /** Paths in the last batch applied ('all': a full check by size and mtime). */
   lastBatchPaths: number | 'all' | null;
 }
+
+/** Told what watchers see and how far behind the index was (the service's Prometheus metrics). */
+export interface WatchObserver {
+  /** One file-system event (`kind`: add, change, unlink, addDir, unlinkDir). */
+  event(project: string, kind: string): void;
+  /** A batch reached the index `lagSeconds` after its first change was seen. */
+  applied(project: string, lagSeconds: number): void;
+}
