@@ -159,6 +159,9 @@ export async function runLoadBenchmark(options: LoadOptions): Promise<LoadResult
     const deadline = started + options.seconds * 1000;
     await Promise.all(
       clients.slice(0, options.clients).map(async (client, index) => {
+        // Spread the clients' phases over one interval: sessions of different assistants do not fire in lockstep,
+        // and 50 requests landing in the same millisecond every second would measure a thundering herd instead.
+        if (options.intervalMs > 0) await new Promise((resolve) => setTimeout(resolve, (index * options.intervalMs) / options.clients));
         for (let n = index; performance.now() < deadline; n++) {
           const query = options.queries[n % options.queries.length];
           const begin = performance.now();
