@@ -15,7 +15,6 @@ import { createLogger } from '../logging/logger.js';
 import type { DriftReport, ProjectRecord } from '../store/projectRegistry.js';
 import { openApi } from '../client/openApi.js';
 import { registerServiceCommands } from './serviceCommands.js';
-import type { ToolCallRecord } from '../mcp/observeToolCalls.js';
 import { createIndexProgressBar, createSnapshotProgress } from './progressBar.js';
 
 /** Exit codes: 0 success, 1 failure, 2 bad input or usage, 130 interrupted. */
@@ -236,7 +235,7 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
       await server.connect(transport);
       // Through the service, its /metrics counts this session's tool calls too.
       const { observeToolCalls } = await import('../mcp/observeToolCalls.js');
-      observeToolCalls(transport, (call) => void recordToolCall(api, 'stdio', call));
+      observeToolCalls(transport, (call) => void api.recordToolCall?.({ ...call, transport: 'stdio' }));
       // Start (or find) the service now, so the first tool call does not wait for it.
       if ('connect' in api) {
         void (api as { connect(): Promise<unknown> }).connect().catch((error) => logger.warn(`the service is not reachable yet: ${describeError(error)}`));
@@ -358,7 +357,7 @@ when DATABASE_URL is set (server mode). See docs/configuration.md.`,
           failed = false;
           print(searchContent(outcome));
         } finally {
-          await recordToolCall(api, 'cli', { tool: 'search_code', mode: input.mode, seconds: (performance.now() - started) / 1000, failed });
+          await api.recordToolCall?.({ tool: 'search_code', mode: input.mode, seconds: (performance.now() - started) / 1000, failed, transport: 'cli' });
         }
       });
     });
@@ -625,12 +624,6 @@ async function main(): Promise<void> {
     if (!isUserError(error) && process.env.CODEBASE_MCP_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     process.exit(isBadInput(error) ? EXIT_USAGE : EXIT_FAILURE);
   }
-}
-
-/** Through the service, a front end's tool call is counted in the service's metrics; in-process there is nothing to tell. */
-async function recordToolCall(api: CodebaseApi, transport: 'stdio' | 'cli', call: ToolCallRecord): Promise<void> {
-  const remote = api as Partial<{ recordToolCall(call: ToolCallRecord & { transport: 'stdio' | 'cli' }): Promise<void> }>;
-  await remote.recordToolCall?.({ ...call, transport });
 }
 
 void main();

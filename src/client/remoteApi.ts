@@ -8,7 +8,7 @@ import type { IndexOutcome, IndexRequest, ProjectStatus, SearchOutcome, SyncOutc
 import type { IndexJob } from '../core/indexJobs.js';
 import { checkRepositoryPath, type SearchInput } from '../core/requests.js';
 import { UserError } from '../errors/userError.js';
-import type { ToolCallRecord } from '../mcp/observeToolCalls.js';
+import type { FrontEndToolCall } from '../mcp/observeToolCalls.js';
 import { SEARCH_MODES, type SearchMode } from '../search/searchModes.js';
 import type { IndexProgress } from '../indexer/indexRepository.js';
 import type { DriftReport, MissingDatabase, OrphanDatabase, ProjectRecord, RemovedProject } from '../store/projectRegistry.js';
@@ -100,8 +100,7 @@ export class RemoteApi implements CodebaseApi {
   removeProject = (name: string): Promise<RemovedProject> => this.call('removeProject', { name });
   repairMissingDatabases = (): Promise<MissingDatabase[]> => this.call('repairMissingDatabases', {});
   dropOrphanDatabases = (): Promise<OrphanDatabase[]> => this.call('dropOrphanDatabases', {});
-  /** Counts a front end's tool call in the service's metrics; never fails the caller. */
-  recordToolCall = (call: ToolCallRecord & { transport: 'stdio' | 'cli' }): Promise<void> =>
+  recordToolCall = (call: FrontEndToolCall): Promise<void> =>
     this.call('recordToolCall', { ...call, mode: (SEARCH_MODES as readonly string[]).includes(call.mode ?? '') ? (call.mode as SearchMode) : undefined }).then(
       () => {},
       () => {},

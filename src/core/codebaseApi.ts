@@ -1,6 +1,7 @@
 // The API every adapter (MCP tools, CLI commands) calls. CodebaseService
 // implements it in-process; the service client (src/client) implements it
 // over the local socket, so the adapters never know which one they talk to.
+import type { FrontEndToolCall } from '../mcp/observeToolCalls.js';
 import type { IndexProgress } from '../indexer/indexRepository.js';
 import type { DriftReport, MissingDatabase, OrphanDatabase, ProjectRecord, RemovedProject } from '../store/projectRegistry.js';
 import type { IndexOutcome, IndexRequest, ProjectStatus, SearchOutcome, SyncOutcome } from './codebaseService.js';
@@ -49,5 +50,7 @@ export interface CodebaseApi {
   removeProject(name: string): Promise<RemovedProject>;
   repairMissingDatabases(): Promise<MissingDatabase[]>;
   dropOrphanDatabases(): Promise<OrphanDatabase[]>;
+  /** Through the service only: counts a front end's tool call in the service's metrics (never fails the caller). */
+  recordToolCall?(call: FrontEndToolCall): Promise<void>;
   close(): Promise<void>;
 }

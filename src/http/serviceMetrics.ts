@@ -17,8 +17,6 @@ export interface MetricsSources {
   jobs(): IndexJob[];
   /** Open project stores and the most that stay open, if the API tells. */
   storeUsage?(): { open: number; limit: number | null };
-  /** Open MCP sessions over HTTP. */
-  sessions?(): number;
 }
 
 interface JobSeen {
@@ -151,7 +149,7 @@ export class ServiceMetrics {
       help: 'Open MCP sessions over HTTP',
       registers: [this.registry],
       collect() {
-        let open = metrics.sources.sessions?.() ?? 0;
+        let open = 0;
         for (const count of metrics.sessionCounters) open += count();
         this.set(open);
       },

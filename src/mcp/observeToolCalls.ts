@@ -13,6 +13,9 @@ export interface ToolCallRecord {
   failed: boolean;
 }
 
+/** A call a stdio front end or the CLI measured, as it tells the service. */
+export type FrontEndToolCall = ToolCallRecord & { transport: 'stdio' | 'cli' };
+
 interface PendingCall {
   tool: string;
   mode: string | undefined;
