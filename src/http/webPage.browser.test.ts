@@ -98,12 +98,16 @@ test('the projects view shows the index and a job live up to 100 %', { skip }, a
   await card.waitFor();
   assert.match(await card.locator('dl').innerText(), /Files\s+\d+/);
   assert.ok((await card.locator('svg rect').count()) >= 3, 'a language chart');
+  // The service also knows the CLI's earlier job: follow the job this Rebuild started, by its id.
+  const started = page.waitForResponse((response) => response.url().endsWith('/api/index') && response.request().method() === 'POST');
   await card.getByRole('button', { name: 'Rebuild' }).click();
-  await card.locator('.job').waitFor();
+  const { job } = (await (await started).json()) as { job: { job_id: string } };
+  const jobView = card.locator(`.job[data-job="${job.job_id}"]`);
+  await jobView.waitFor();
   const seen = new Set<string>();
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const text = await card.locator('.job').innerText();
+    const text = await jobView.innerText();
     const percent = (/(\d+) %/.exec(text) ?? [])[1] ?? '';
     if (percent !== '100' && /Indexing:/.test(text) && seen.size === 0) await page.screenshot({ path: join(SCREENSHOTS, 'projects-running-light.png') });
     seen.add(percent);
@@ -111,8 +115,8 @@ test('the projects view shows the index and a job live up to 100 %', { skip }, a
     assert.ok(Date.now() < deadline, `job did not finish: ${text}`);
     await page.waitForTimeout(100);
   }
-  assert.equal(await card.locator('.job .percent').innerText(), '100 %');
-  assert.equal(await card.locator('progress').getAttribute('value'), '100');
+  assert.equal(await jobView.locator('.percent').innerText(), '100 %');
+  assert.equal(await jobView.locator('progress').getAttribute('value'), '100');
   assert.ok([...seen].some((value) => value !== '100'), `progress was shown before the end: ${[...seen].join(',')}`);
   await shoot('projects');
 });

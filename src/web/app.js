@@ -205,7 +205,7 @@ function renderJob(project) {
   holder.replaceChildren(
     element(
       'div',
-      { class: 'job', 'data-state': job.state },
+      { class: 'job', 'data-state': job.state, 'data-job': job.job_id },
       element('div', { class: 'line' }, element('span', { class: `state-${job.state}` }, running ? `Indexing: ${job.phase}` : `Last job: ${job.state}`), element('span', { class: 'percent mono' }, `${job.percent} %`)),
       element('progress', { max: '100', value: String(job.percent), 'aria-label': label }),
       element('div', { class: 'line meta' }, element('span', {}, `${job.files_done}/${job.files_total} files, ${job.chunks_written} chunks`), job.error ? element('span', {}, job.error) : null),
@@ -265,7 +265,8 @@ async function loadProjects() {
 async function reindex(project, force) {
   try {
     const { job } = await api('/api/index', { method: 'POST', body: JSON.stringify({ project, force }) });
-    updateJobs([job, ...state.jobs.filter((other) => other.job_id !== job.job_id)]);
+    // The job stream may already have brought a newer state of this job: keep that one.
+    if (!state.jobs.some((other) => other.job_id === job.job_id)) updateJobs([job, ...state.jobs]);
   } catch (error) {
     if (!(error instanceof Unauthorized)) setStatus('#projects-status', error.message, true);
   }
