@@ -11,8 +11,7 @@ interface Handle {
 
 export class OpenProjects {
   private readonly handles = new Map<string, Handle>();
-  /** Closes under way, by project: a reopen waits for its close to release the lock. */
-  private readonly closing = new Map<string, Promise<void>>();
+  private readonly closing = new Set<Promise<void>>();
 
   constructor(
     private readonly registry: ProjectRegistry,
@@ -28,8 +27,7 @@ export class OpenProjects {
   async use<T>(name: string, work: (project: OpenProject) => Promise<T>): Promise<T> {
     let handle = this.handles.get(name);
     if (!handle) {
-      const closing = this.closing.get(name);
-      handle = { opening: (closing ?? Promise.resolve()).then(() => this.registry.open(name)), users: 0, idleTimer: null };
+      handle = { opening: this.registry.open(name), users: 0, idleTimer: null };
       this.handles.set(name, handle);
       const opened = handle;
       opened.opening.catch(() => {
@@ -51,7 +49,9 @@ export class OpenProjects {
     const close = () => {
       if (this.handles.get(name) !== handle || handle.users > 0) return;
       this.handles.delete(name);
-      this.track(name, handle.opening.then((project) => project.close()).catch(() => {}));
+      const closed = handle.opening.then((project) => project.close()).catch(() => {});
+      this.closing.add(closed);
+      void closed.finally(() => this.closing.delete(closed));
     };
     if (this.idleTimeoutMs === 0) {
       close();
@@ -64,8 +64,7 @@ export class OpenProjects {
   /** Closes the project now if nobody is using it (a backup or restore needs it to itself: embedded, its lock). */
   async release(name: string): Promise<void> {
     const handle = this.handles.get(name);
-    if (!handle) return this.closing.get(name);
-    if (handle.users > 0) return;
+    if (!handle || handle.users > 0) return;
     await this.closeHandle(name, handle);
   }
 
@@ -73,24 +72,13 @@ export class OpenProjects {
   async close(name: string): Promise<void> {
     const handle = this.handles.get(name);
     if (handle) await this.closeHandle(name, handle);
-    else await this.closing.get(name);
   }
 
   private async closeHandle(name: string, handle: Handle): Promise<void> {
     this.handles.delete(name);
     if (handle.idleTimer) clearTimeout(handle.idleTimer);
     while (handle.users > 0) await new Promise((resolve) => setTimeout(resolve, 20));
-    await this.track(name, handle.opening.then((project) => project.close()).catch(() => {}));
-  }
-
-  private track(name: string, closed: Promise<void>): Promise<void> {
-    const previous = this.closing.get(name);
-    const all = previous ? Promise.all([previous, closed]).then(() => {}) : closed;
-    this.closing.set(name, all);
-    void all.finally(() => {
-      if (this.closing.get(name) === all) this.closing.delete(name);
-    });
-    return all;
+    await handle.opening.then((project) => project.close()).catch(() => {});
   }
 
   async closeAll(): Promise<void> {
@@ -102,6 +90,6 @@ export class OpenProjects {
         await handle.opening.then((project) => project.close()).catch(() => {});
       }),
     );
-    await Promise.all(this.closing.values());
+    await Promise.all(this.closing);
   }
 }

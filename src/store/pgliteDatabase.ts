@@ -1,134 +1,91 @@
-// Embedded backend: each project's PGlite database runs on its own worker
-// thread (pgliteWorker.ts), and this is its client. PGlite executes SQL as
-// synchronous WASM, so on the thread that serves requests one project's bulk
-// writes would hold every other project's searches until they finished.
-import { Worker } from 'node:worker_threads';
+// Embedded backend: PGlite (PostgreSQL compiled to WASM) with pgvector, one
+// data directory per project.
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { cp, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { sessionSettingsSql } from './sessionSettings.js';
 import type { SqlClient } from './sqlClient.js';
 
-export interface DatabaseThreadData {
-  dataDir: string;
-  cacheDir: string;
-}
+type Queryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
-/** One request to the database thread; `tx` names an open transaction. */
-export type DatabaseRequest = { id: number; tx?: number } & (
-  | { op: 'query'; sql: string; params: unknown[] }
-  | { op: 'exec'; sql: string }
-  | { op: 'copy'; target: string; data: Uint8Array }
-  | { op: 'begin' }
-  | { op: 'end'; commit: boolean }
-  | { op: 'close' }
-);
-
-type Reply = { id: number; result: unknown } | { id: number; error: Record<string, unknown> };
-
-/** An error as plain fields (message, stack, and PostgreSQL's code, detail, hint …) to post across threads. */
-export function serialiseError(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { message: String(error) };
-  const fields: Record<string, unknown> = { name: error.name, message: error.message, stack: error.stack };
-  for (const [key, value] of Object.entries(error)) if (typeof value === 'string' || typeof value === 'number') fields[key] = value;
-  return fields;
-}
-
-function reviveError(fields: Record<string, unknown>): Error {
-  const error = new Error(String(fields.message));
-  Object.assign(error, fields);
-  return error;
-}
-
-type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
-
-class DatabaseThread {
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
-  private nextId = 1;
-  private failure: Error | undefined;
-  readonly ready: Promise<void>;
-
-  constructor(data: DatabaseThreadData) {
-    // stdout: true keeps the worker's stdout off the process's (in stdio mode
-    // it carries only the protocol). Not read: a listener would keep the
-    // process alive.
-    this.worker = new Worker(new URL('./pgliteWorker.js', import.meta.url), { workerData: data, stdout: true });
-    this.ready = new Promise((resolve, reject) => this.pending.set(0, { resolve: () => resolve(), reject }));
-    this.worker.on('message', (reply: Reply) => {
-      const waiter = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      if (this.pending.size === 0) this.worker.unref();
-      if (!waiter) return;
-      if ('error' in reply) waiter.reject(reviveError(reply.error));
-      else waiter.resolve(reply.result);
-    });
-    const fail = (error: Error) => {
-      this.failure ??= error;
-      for (const waiter of this.pending.values()) waiter.reject(this.failure);
-      this.pending.clear();
-    };
-    this.worker.on('error', (error) => fail(new Error(`the embedded database thread failed: ${error.message}`)));
-    this.worker.on('exit', (code) => fail(new Error(`the embedded database thread exited (code ${code})`)));
-  }
-
-  call(request: Distribute<DatabaseRequest>): Promise<unknown> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      // Only while a request is pending does the thread keep the process alive,
-      // as an in-thread PGlite would not.
-      this.worker.ref();
-      this.worker.postMessage({ ...request, id });
-    });
-  }
-
-  async terminate(): Promise<void> {
-    await this.worker.terminate();
-  }
-}
-
-function threadClient(thread: DatabaseThread, tx: number | undefined): SqlClient {
+function wrap(target: Queryable, transaction: SqlClient['transaction'], close: () => Promise<void>): SqlClient {
   const client: SqlClient = {
-    query: async <Row>(sql: string, params: unknown[] = []) => (await thread.call({ op: 'query', sql, params, tx })) as Row[],
-    exec: async (sql) => {
-      await thread.call({ op: 'exec', sql, tx });
+    async query<Row>(sql: string, params: unknown[] = []) {
+      const result = await target.query<Row>(sql, params);
+      return result.rows;
     },
-    copyBinaryFrom: async (target, data) => {
-      await thread.call({ op: 'copy', target, data, tx });
+    async exec(sql: string) {
+      await target.exec(sql);
     },
-    transaction: async (work) => {
-      if (tx !== undefined) throw new Error('nested transactions are not supported');
-      const opened = (await thread.call({ op: 'begin' })) as number;
-      let result;
-      try {
-        result = await work(threadClient(thread, opened));
-      } catch (error) {
-        await thread.call({ op: 'end', tx: opened, commit: false }).catch(() => {});
-        throw error;
-      }
-      await thread.call({ op: 'end', tx: opened, commit: true });
-      return result;
+    async copyBinaryFrom(copyTarget: string, data: Uint8Array) {
+      await target.query(`COPY ${copyTarget} FROM '/dev/blob' WITH (FORMAT binary)`, [], { blob: new Blob([data]) });
     },
-    // PGlite has one session: the client is it.
+    transaction,
     session: (work) => work(client),
-    close: async () => {
-      if (tx !== undefined) return;
-      try {
-        await thread.call({ op: 'close' });
-      } finally {
-        await thread.terminate();
-      }
-    },
+    close,
   };
   return client;
 }
 
-/** Opens (creating from the template when new) the PGlite database in `dataDir` on a thread of its own. */
-export async function openPgliteDatabase(dataDir: string, cacheDir: string): Promise<SqlClient> {
-  const thread = new DatabaseThread({ dataDir, cacheDir });
+function pgliteClient(db: PGlite): SqlClient {
+  const transaction: SqlClient['transaction'] = (work) =>
+    db.transaction((tx) =>
+      work(
+        wrap(tx, () => Promise.reject(new Error('nested transactions are not supported')), async () => {}),
+      ),
+    );
+  return wrap(db, transaction, () => db.close());
+}
+
+/** The pinned PGlite version (from our package.json): a template is only valid for the version that made it. */
+function pgliteVersion(): string {
+  const require = createRequire(import.meta.url);
+  const manifest = require('../../package.json') as { dependencies: Record<string, string> };
+  return manifest.dependencies['@electric-sql/pglite'];
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * A fresh PGlite data directory takes several seconds to initialise (initdb in
+ * WASM); copying an initialised one takes a fraction of a second. So the first
+ * project on a machine pays for initdb once, into a template in the cache
+ * directory, and every new project starts as a copy of it.
+ */
+async function ensureTemplate(cacheDir: string): Promise<string> {
+  const template = join(cacheDir, `pglite-template-${pgliteVersion()}`);
+  if (await exists(join(template, 'PG_VERSION'))) return template;
+  await mkdir(cacheDir, { recursive: true });
+  const building = `${template}.tmp-${process.pid}-${Date.now()}`;
+  const db = await PGlite.create(building, { extensions: { vector } });
+  await db.exec('CREATE EXTENSION IF NOT EXISTS vector');
+  await db.close();
   try {
-    await thread.ready;
-  } catch (error) {
-    await thread.terminate();
-    throw error;
+    await rename(building, template);
+  } catch {
+    // Another process finished its template first; theirs is as good as ours.
+    await rm(building, { recursive: true, force: true });
   }
-  return threadClient(thread, undefined);
+  return template;
+}
+
+export async function openPgliteDatabase(dataDir: string, cacheDir: string): Promise<SqlClient> {
+  if (!(await exists(join(dataDir, 'PG_VERSION')))) {
+    const template = await ensureTemplate(cacheDir);
+    await mkdir(dirname(dataDir), { recursive: true });
+    await rm(dataDir, { recursive: true, force: true });
+    const copying = `${dataDir}.tmp-${process.pid}`;
+    await cp(template, copying, { recursive: true });
+    await rename(copying, dataDir);
+  }
+  const db = await PGlite.create(dataDir, { extensions: { vector } });
+  await db.exec(`CREATE EXTENSION IF NOT EXISTS vector; ${sessionSettingsSql()}`);
+  return pgliteClient(db);
 }
