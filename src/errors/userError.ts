@@ -78,7 +78,11 @@ export function isUserErrorCode(code: string): code is UserErrorCode {
   return Object.hasOwn(USER_ERROR_CODES, code);
 }
 
+/** Marks a UserError from any copy of this module (the CLI bundle holds one, the in-process modules another). */
+const USER_ERROR_BRAND = Symbol.for('codebase-mcp.UserError');
+
 export class UserError extends Error {
+  readonly [USER_ERROR_BRAND] = true;
   readonly code: UserErrorCode;
   /** What to do about it, phrased as an instruction. */
   readonly hint: string | undefined;
@@ -88,6 +92,11 @@ export class UserError extends Error {
     this.name = 'UserError';
     this.code = code;
     this.hint = hint;
+  }
+
+  /** instanceof checks the brand, so it holds across the bundle boundary (scripts/bundle-cli.mjs). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [USER_ERROR_BRAND]?: unknown })[USER_ERROR_BRAND] === true;
   }
 
   /** One paragraph for people: what happened, then what to do. */
