@@ -34,6 +34,7 @@ import type { EmbeddingCache } from '../store/embeddingCache.js';
 import { defaultModelChangeNote } from '../embed/modelChange.js';
 import { ServerProjectRegistry } from '../store/serverProjectRegistry.js';
 import type { EmbedderInfo, IndexCounts } from '../store/projectStore.js';
+import { ForegroundGate } from './foregroundGate.js';
 import { IndexJobs, type IndexJob, type IndexWork, type JobTrigger } from './indexJobs.js';
 import { OpenProjects } from './openProjects.js';
 import { checkRepositoryPath, DEFAULT_LIMIT, DEFAULT_MAX_TOKENS, type SearchInput } from './requests.js';
@@ -127,6 +128,8 @@ const PROGRESS_INTERVAL_MS = 500;
 
 export class CodebaseService implements CodebaseApi {
   readonly jobs = new IndexJobs();
+  /** Searches go first: index jobs yield to them between steps. */
+  private readonly foreground = new ForegroundGate();
   private readonly projects: OpenProjects;
   private embedderPromise: Promise<Embedder> | null = null;
   readonly watchers: ProjectWatchers;
@@ -255,6 +258,7 @@ export class CodebaseService implements CodebaseApi {
         maxFileBytes: this.config.maxFileBytes,
         embeddingCache,
         scan: { requireGit: !noRequireGit },
+        foreground: this.foreground,
       }),
     );
   }
@@ -390,7 +394,8 @@ export class CodebaseService implements CodebaseApi {
     if (input.path) pathMatcher(input.path); // a malformed glob is refused before anything is opened
     const project = await this.resolveProject(input.project, directories);
     const mode = input.mode ?? 'hybrid';
-    const response = await this.projects.use(project.name, async (open) => {
+    // Index jobs wait for it between their steps (an embedded store's statements run on this thread).
+    const response = await this.foreground.run(() => this.projects.use(project.name, async (open) => {
       const stored = await open.store.embedder();
       if (!stored) {
         throw new UserError(
@@ -424,7 +429,7 @@ export class CodebaseService implements CodebaseApi {
       });
       const stale = await staleFiles(open.store, project.root, found.results.map((hit) => hit.path));
       return { ...found, stale, indexedAt: await this.indexedAt(open.store, project) };
-    });
+    }));
     const { stale, ...found } = response;
     const watcher = this.watchers.status(project.name);
     const results = found.results.map((hit) => ({ ...hit, stale: stale.has(hit.path) }));
@@ -495,7 +500,13 @@ export class CodebaseService implements CodebaseApi {
     return this.runJob(project, trigger, (signal, onProgress) =>
       this.runIndexWork(project, trigger, async (store, embedder, embeddingCache) => {
         const targets = paths ?? (await filesChangedSinceIndexed(store, project.root, { maxFileBytes: this.config.maxFileBytes }));
-        return indexPaths(store, project.root, embedder, targets, { signal, onProgress, maxFileBytes: this.config.maxFileBytes, embeddingCache });
+        return indexPaths(store, project.root, embedder, targets, {
+          signal,
+          onProgress,
+          maxFileBytes: this.config.maxFileBytes,
+          embeddingCache,
+          foreground: this.foreground,
+        });
       }),
     );
   }

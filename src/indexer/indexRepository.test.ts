@@ -161,5 +161,32 @@ for (const backend of testBackends()) {
       assert.equal([...(await store.fileStates()).keys()].filter((path) => path.startsWith('many/')).length, 200);
       assert.equal(await store.hasVectorIndex(), true);
     });
+
+    test('a run that lets searches go first writes in slices of whole files and ends with the same index', async () => {
+      const before = { counts: await store.counts(), files: await store.fileStates() };
+      let yields = 0;
+      const writes: number[] = [];
+      const writeFiles = store.writeFiles.bind(store);
+      store.writeFiles = (files, options) => {
+        writes.push(files.length);
+        return writeFiles(files, options);
+      };
+      try {
+        const summary = await indexRepository(store, repo, embedder, {
+          force: true,
+          foreground: { yield: async () => void yields++, busyWithin: () => true },
+        });
+        assert.equal(summary.filesIndexed, before.counts.files);
+      } finally {
+        store.writeFiles = writeFiles;
+      }
+      // 64-file batches, each cut into transactions of about 24 chunks: many more writes than batches.
+      assert.ok(writes.length > Math.ceil(before.counts.files / 64) * 2, `sliced writes: ${writes.length}`);
+      assert.ok(writes.every((files) => files > 0), 'no empty transaction');
+      assert.ok(yields > writes.length * 3, `the run yielded between statements and steps (${yields} yields)`);
+      assert.deepEqual(await store.counts(), before.counts);
+      assert.deepEqual([...(await store.fileStates()).keys()].sort(), [...before.files.keys()].sort());
+      assert.equal(await store.hasVectorIndex(), true);
+    });
   });
 }

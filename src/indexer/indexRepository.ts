@@ -96,6 +96,15 @@ export interface IndexOptions {
   scan?: Pick<ScanOptions, 'requireGit' | 'useGit' | 'gitCommand'>;
   /** List the paths added, changed and removed in `summary.changes`. */
   collectChanges?: boolean;
+  /** What a background run lets go first (the service's ForegroundGate): searches. */
+  foreground?: Foreground;
+}
+
+export interface Foreground {
+  /** Awaited between the run's steps and a write's statements: resolves once no search runs (or after a bounded wait). */
+  yield(): Promise<void>;
+  /** Whether searches ran within the last `ms`: the run then writes in smaller transactions. */
+  busyWithin(ms: number): boolean;
 }
 
 /** Rules listed in a summary; the warning sums up the rest. */
@@ -109,6 +118,10 @@ const FILES_PER_BATCH = 64;
 const EMBED_BATCH = 256;
 /** Above this many new files the vector index is dropped and built once after the writes instead of updated row by row. */
 const BULK_LOAD_FILES = 500;
+/** While searches are being answered, files are written in transactions of about this many chunks. */
+const WRITE_SLICE_CHUNKS = 24;
+/** Searches this recent count as "being answered". */
+const SEARCHES_RECENT_MS = 2_000;
 /** A run of just some paths refreshes planner statistics only when it changed at least this many files. */
 const ANALYZE_AFTER_FILES = 200;
 
@@ -234,6 +247,7 @@ class IndexRun {
 
   /** Runs `work`, adding its wall time to `stage`. */
   async timed<T>(stage: keyof IndexStages, work: () => Promise<T>): Promise<T> {
+    if (stage !== 'waitForPreparation') await this.yieldToForeground();
     const started = performance.now();
     try {
       return await work();
@@ -245,6 +259,35 @@ class IndexRun {
   report(phase: IndexPhase): void {
     this.progress.phase = phase;
     this.options.onProgress?.({ ...this.progress });
+  }
+
+  /** Lets foreground work (searches) go first, when the caller asked for that. */
+  readonly yieldToForeground = async (): Promise<void> => {
+    await this.options.foreground?.yield();
+  };
+
+  /**
+   * Writes prepared files: in one transaction, or, while searches are being
+   * answered, in transactions of about WRITE_SLICE_CHUNKS chunks, so that no
+   * single statement holds them up for long (each slice is whole files, so a
+   * crash leaves the same kind of state as between two batches).
+   */
+  private async writeFiles(store: ProjectStore, files: FileWrite[]): Promise<void> {
+    const betweenStatements = this.yieldToForeground;
+    if (!this.options.foreground?.busyWithin(SEARCHES_RECENT_MS)) return store.writeFiles(files, { betweenStatements });
+    let slice: FileWrite[] = [];
+    let chunks = 0;
+    for (const file of files) {
+      slice.push(file);
+      chunks += file.chunks.length;
+      if (chunks >= WRITE_SLICE_CHUNKS) {
+        await store.writeFiles(slice, { betweenStatements });
+        await this.yieldToForeground();
+        slice = [];
+        chunks = 0;
+      }
+    }
+    await store.writeFiles(slice, { betweenStatements });
   }
 
   checkCancelled(): void {
@@ -299,7 +342,9 @@ class IndexRun {
         const state = stored.get(file.relativePath);
         if (state) known.set(file.relativePath, state);
       }
-      const preparing = onThread ? prepareOnThread(batch, known, prepareOptions) : prepareFiles(batch, known, prepareOptions);
+      const preparing = onThread
+        ? prepareOnThread(batch, known, prepareOptions)
+        : prepareFiles(batch, known, { ...prepareOptions, betweenFiles: this.yieldToForeground });
       preparing.catch(() => {}); // awaited below, unless a cancel ends the run first
       return preparing;
     };
@@ -330,7 +375,7 @@ class IndexRun {
       await this.timed('write', () => store.updateModificationTimes(new Map(prepared.touched)));
       await this.timed('embed', () => embedBatch(prepared.files, store, embedder, options, summary));
       this.checkCancelled();
-      await this.timed('write', () => store.writeFiles(prepared.files));
+      await this.timed('write', () => this.writeFiles(store, prepared.files));
       for (const file of prepared.files) {
         summary.chunksWritten += file.chunks.length;
         (stored.has(file.path) ? summary.changes?.changed : summary.changes?.added)?.push(file.path);
@@ -360,7 +405,9 @@ class IndexRun {
     const finaliseStarted = performance.now();
     // A few files changed barely move the planner's statistics; a big change (a branch switch) does.
     const changedFiles = summary.filesIndexed + summary.filesDeleted;
+    await this.yieldToForeground();
     if (changedFiles > 0 && (analyze || bulkLoad || changedFiles > ANALYZE_AFTER_FILES)) await store.analyze();
+    await this.yieldToForeground();
     await store.setMeta(INDEXED_AT_KEY, new Date().toISOString());
     const counts = await store.counts();
     summary.totalFiles = counts.files;

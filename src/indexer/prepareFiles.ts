@@ -16,6 +16,8 @@ export interface PrepareOptions {
   includeSecrets: boolean;
   /** A file that grew past this since the scan is skipped as too-large (default: readSourceFile's). */
   maxFileBytes?: number;
+  /** Awaited before each file is read (on the main thread only: a function does not cross to a worker). */
+  betweenFiles?: () => Promise<void>;
 }
 
 export interface PreparedBatch {
@@ -91,6 +93,7 @@ export async function prepareFiles(
       result.unchanged++;
       continue;
     }
+    await options.betweenFiles?.();
     mark = performance.now();
     const read = await readSourceFile(file, { includeSecrets: options.includeSecrets, maxFileBytes: options.maxFileBytes });
     if ('skip' in read) {

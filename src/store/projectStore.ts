@@ -380,8 +380,14 @@ export class ProjectStore {
   }
 
   /** Replaces the given files and their chunks in one transaction: a crash leaves each file old or new, never half. */
-  async writeFiles(files: FileWrite[]): Promise<void> {
+  /**
+   * Writes files and their chunks in one transaction. `betweenStatements` is
+   * awaited between its statements: an index job lets searches of other
+   * projects run there (an embedded store's statements run on the main thread).
+   */
+  async writeFiles(files: FileWrite[], { betweenStatements }: { betweenStatements?: () => Promise<void> } = {}): Promise<void> {
     if (files.length === 0) return;
+    const pause = betweenStatements ?? (async () => {});
     await this.client.transaction(async (tx) => {
       const fileRows = await tx.query<{ id: number; path: string }>(
         `INSERT INTO files (path, language, content_hash, size_bytes, line_count, chunk_count, mtime_ms)
@@ -402,16 +408,19 @@ export class ProjectStore {
         ],
       );
       await tx.exec(BUMP_GENERATION);
+      await pause();
       const idByPath = new Map(fileRows.map((row) => [row.path, row.id]));
       await tx.query(deleteChunksWhere('file_id = ANY($1::int[])'), [fileRows.map((row) => row.id)]);
       const chunks = files.flatMap((file) => file.chunks.map((chunk) => ({ file, chunk })));
       if (chunks.length === 0) return;
+      await pause();
       const counts = lexemeCounts(chunks.map(({ chunk }) => chunk));
       await tx.query(
         `INSERT INTO lexeme_stats (lexeme, chunk_count) SELECT * FROM unnest($1::text[], $2::int[])
          ON CONFLICT (lexeme) DO UPDATE SET chunk_count = lexeme_stats.chunk_count + EXCLUDED.chunk_count`,
         [[...counts.keys()], [...counts.values()]],
       );
+      await pause();
       const fileIds = chunks.map(({ file }) => idByPath.get(file.path) as number);
       if (tx.copyBinaryFrom) await tx.copyBinaryFrom(`chunks (${CHUNK_COLUMNS})`, chunkRowsForCopy(chunks, fileIds));
       else await insertChunkRows(tx, chunks, fileIds);
