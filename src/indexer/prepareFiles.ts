@@ -16,7 +16,7 @@ export interface PrepareOptions {
   includeSecrets: boolean;
   /** A file that grew past this since the scan is skipped as too-large (default: readSourceFile's). */
   maxFileBytes?: number;
-  /** Awaited before each file is read (on the main thread only: a function does not cross to a worker). */
+  /** Awaited between a file's read and its parse (on the main thread only: a function does not cross to a worker). */
   betweenFiles?: () => Promise<void>;
 }
 
@@ -93,7 +93,6 @@ export async function prepareFiles(
       result.unchanged++;
       continue;
     }
-    await options.betweenFiles?.();
     mark = performance.now();
     const read = await readSourceFile(file, { includeSecrets: options.includeSecrets, maxFileBytes: options.maxFileBytes });
     if ('skip' in read) {
@@ -106,6 +105,11 @@ export async function prepareFiles(
       result.unchanged++;
       result.touched.push([file.relativePath, file.mtimeMs]);
       continue;
+    }
+    if (options.betweenFiles) {
+      // After the read (its I/O let anything in), before the parse and analysis that hold the thread.
+      await options.betweenFiles();
+      mark = performance.now();
     }
     try {
       const chunked = await chunkFile(file.relativePath, read.text);
