@@ -118,38 +118,47 @@ export async function rankKeywords(
     .filter((term) => term.weight > 0);
   if (terms.length === 0) return { hits: [], terms, wordWeights, scored: 0, exact: true };
 
+  // Each pass returns only its best chunks (a margin over `limit`: the final order is the JS sums'),
+  // not every chunk it scored: moving thousands of rows out of the database cost more than scoring them.
+  const keep = limit * 2 + 20;
+  let scoredCount = 0;
   const score = async (condition: (param: (value: unknown) => string) => string, cap: number): Promise<Scored[]> => {
     const params: unknown[] = [];
     const param = (value: unknown) => {
       params.push(value);
       return `$${params.length}`;
     };
-    const ranks = terms.map((term) => `ts_rank('${FIELD_RANK_WEIGHTS}', search_vector, ${param(`'${term.lexeme}'`)}::tsquery, 0)`);
+    const ranks = terms.map((term) => `ts_rank('${FIELD_RANK_WEIGHTS}', v, ${param(`'${term.lexeme}'`)}::tsquery, 0)`);
     const where = condition(param);
     const filters = filterSql(params);
     const weights = param(terms.map((term) => term.weight));
     const norm = `${K} * (${1 - B} + ${B} * len / ${param(stats.averageLength)}::float8)`;
     const shares = terms.map((_, index) => `(${weights}::float8[])[${index + 1}] * ranks[${index + 1}] / (ranks[${index + 1}] + ${norm})`);
-    const result = await client.query<{ id: string; file_id: number; shares: number[] }>(
-      `SELECT id, file_id, ARRAY[${shares.join(', ')}] AS shares FROM (
-         SELECT id, file_id, length(search_vector) AS len, ARRAY[${ranks.join(', ')}] AS ranks
-         FROM chunks WHERE ${where} AND ${filters} LIMIT ${Math.trunc(cap)}) c`,
+    const result = await client.query<{ id: string; file_id: number; shares: number[]; scored: string }>(
+      `SELECT id, file_id, shares, count(*) OVER () AS scored FROM (
+         SELECT id, file_id, ARRAY[${shares.join(', ')}] AS shares, ${shares.join(' + ')} AS total FROM (
+           SELECT id, file_id, length(v) AS len, ARRAY[${ranks.join(', ')}] AS ranks FROM (
+             -- Decompressed once per row (the concatenation), not once per ts_rank: 40 % off on Django.
+             SELECT id, file_id, search_vector || ''::tsvector AS v
+             FROM chunks WHERE ${where} AND ${filters} LIMIT ${Math.trunc(cap)}) d) c) s
+       ORDER BY total DESC, id LIMIT ${keep}`,
       params,
     );
+    scoredCount += result.length > 0 ? Number(result[0].scored) : 0;
     return result.map((row) => {
       const termScores = row.shares.map(Number);
       return { id: Number(row.id), fileId: Number(row.file_id), termScores, score: termScores.reduce((sum, value) => sum + value, 0) };
     });
   };
   const anyOf = (list: typeof terms, param: (value: unknown) => string) => `search_vector @@ ${param(list.map((term) => `'${term.lexeme}'`).join(' | '))}::tsquery`;
-  const top = (scored: Scored[]) => {
-    const unique = new Map(scored.map((hit) => [hit.id, hit]));
+  const top = (hits: Scored[]) => {
+    const unique = new Map(hits.map((hit) => [hit.id, hit]));
     return [...unique.values()].sort((a, b) => b.score - a.score || a.id - b.id).slice(0, limit);
   };
   const totalDf = terms.reduce((sum, term) => sum + term.df, 0);
   if (options.exhaustive || totalDf <= SEED_BUDGET || !options.champions) {
     const all = await score((param) => anyOf(terms, param), Number.MAX_SAFE_INTEGER);
-    return { hits: top(all), terms, wordWeights, scored: all.length, exact: true };
+    return { hits: top(all), terms, wordWeights, scored: scoredCount, exact: true };
   }
 
   // First every chunk holding a rare term; then each common term's champions
@@ -162,8 +171,8 @@ export async function rankKeywords(
   const lists: Champions[] = [];
   for (const { term } of common) lists.push(await options.champions!(term.lexeme));
   const withoutRare = (param: (value: unknown) => string) => (rare.length ? ` AND NOT (${anyOf(rare, param)})` : '');
-  const scored = rare.length ? await score((param) => anyOf(rare, param), Number.MAX_SAFE_INTEGER) : [];
-  let best = top(scored);
+  const pool = rare.length ? await score((param) => anyOf(rare, param), Number.MAX_SAFE_INTEGER) : [];
+  let best = top(pool);
   let threshold = best.length >= limit ? best[best.length - 1].score : 0;
   const shares = lists.map((list) => new Map(list.ids.map((id, position) => [id, list.shares[position]])));
   const floors = common.map(({ term }, position) => term.weight * lists[position].floor);
@@ -173,8 +182,8 @@ export async function rankKeywords(
   for (let start = 0; start < championBounds.length; start += CHAMPION_BATCH) {
     if (best.length >= limit && championBounds[start].bound < threshold) break;
     const batch = championBounds.slice(start, start + CHAMPION_BATCH).map((entry) => entry.id);
-    scored.push(...(await score((param) => `id = ANY(${param(batch)}::bigint[])${withoutRare(param)}`, Number.MAX_SAFE_INTEGER)));
-    best = top(scored);
+    pool.push(...(await score((param) => `id = ANY(${param(batch)}::bigint[])${withoutRare(param)}`, Number.MAX_SAFE_INTEGER)));
+    best = top(pool);
     threshold = best.length >= limit ? best[best.length - 1].score : 0;
   }
 
@@ -187,18 +196,18 @@ export async function rankKeywords(
   const lexemes = common.map(({ term }) => term.lexeme);
   let next = 0;
   while (next < plan.sets.length) {
-    if (best.length >= limit && plan.sets[next].bound < threshold) return { hits: best, terms, wordWeights, scored: scored.length, exact: true };
-    if (scored.length >= WORK_CAP) break;
+    if (best.length >= limit && plan.sets[next].bound < threshold) return { hits: best, terms, wordWeights, scored: scoredCount, exact: true };
+    if (scoredCount >= WORK_CAP) break;
     const round = plan.sets.slice(next, next + SETS_PER_ROUND);
     next += round.length;
     const query = round.map((set) => setQuery(set.members, plan.heavy, lexemes)).join(' | ');
     // Champions found again here are dropped by top(): cheaper than excluding them in SQL.
-    scored.push(...(await score((param) => `search_vector @@ ${param(query)}::tsquery${withoutRare(param)}`, WORK_CAP - scored.length + 1)));
-    best = top(scored);
+    pool.push(...(await score((param) => `search_vector @@ ${param(query)}::tsquery${withoutRare(param)}`, WORK_CAP - scoredCount + 1)));
+    best = top(pool);
     threshold = best.length >= limit ? best[best.length - 1].score : 0;
   }
   // Every set scored, or WORK_CAP reached: then the sets left (the weakest) were not scored.
-  return { hits: best, terms, wordWeights, scored: scored.length, exact: next >= plan.sets.length && scored.length <= WORK_CAP };
+  return { hits: best, terms, wordWeights, scored: scoredCount, exact: next >= plan.sets.length && scoredCount <= WORK_CAP };
 }
 
 /** A common term's chunks of highest share (unweighted: rank / (rank + norm)), and the best share outside them. */
