@@ -14,7 +14,7 @@
 // Classes checked with instanceof across that boundary brand their instances
 // (see UserError), because a bundled copy and the tsc copy are two classes.
 import { build } from 'esbuild';
-import { chmodSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,6 +37,14 @@ const keepInProcessModulesExternal = {
   },
 };
 
+/** The first line after the shebang of a bundle: bundling it again would nest it in itself. */
+const BUNDLE_MARK = '// Bundled by scripts/bundle-cli.mjs from the tsc output; run `npm run build` to rebuild.';
+
+if (readFileSync(entry, 'utf8').includes(BUNDLE_MARK)) {
+  console.log('bundle: dist/cli/main.js is already bundled (run tsc first to bundle it again)');
+  process.exit(0);
+}
+
 renameSync(entry, unbundled);
 try {
   const result = await build({
@@ -49,7 +57,7 @@ try {
     // Bundle only the front end's light dependencies; the rest load from node_modules.
     plugins: [keepInProcessModulesExternal, bundleOnly(['commander', 'zod'])],
     // commander is CommonJS: its require('node:events') needs a real require.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    banner: { js: `${BUNDLE_MARK}\nimport { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);` },
     logLevel: 'warning',
     metafile: true,
   });
