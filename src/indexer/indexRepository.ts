@@ -143,6 +143,7 @@ export async function indexRepository(
   await store.prepareForEmbedder({ id: embedder.id, dimensions: embedder.dimensions }, options.force === true);
   const scan = await run.timed('scan', () => scanRepository(root, { ...options.scan, maxFileBytes: options.maxFileBytes, includeSecrets: options.includeSecrets }).catch(rootVanished));
   run.checkCancelled();
+  await run.yieldToForeground();
   const stored = await store.fileStates();
   const present = new Set(scan.files.map((file) => file.relativePath));
   const gone = [...stored.keys()].filter((path) => !present.has(path));
@@ -175,6 +176,7 @@ export async function indexPaths(
     }).catch(rootVanished),
   );
   run.checkCancelled();
+  await run.yieldToForeground();
   const stored = await store.fileStates();
   const present = new Set(scan.files.map((file) => file.relativePath));
   const regions = paths.map((path) => path.replace(/\/+$/, ''));
@@ -324,6 +326,7 @@ class IndexRun {
 
     this.report('removing');
     await this.remove(store, gone);
+    await this.yieldToForeground();
 
     this.report('indexing');
     // Searches meanwhile say their meaning-based results are partial.
@@ -331,6 +334,7 @@ class IndexRun {
     const newFiles = scan.files.filter((file) => !stored.has(file.relativePath)).length;
     const bulkLoad = options.force === true || newFiles > BULK_LOAD_FILES;
     if (bulkLoad) await store.dropVectorIndex();
+    await this.yieldToForeground();
     const unreadable: string[] = [];
     const prepareOptions = { force: options.force === true, includeSecrets: options.includeSecrets === true, maxFileBytes: options.maxFileBytes };
     // More than one batch: files are prepared on worker threads, ahead of the writes.
@@ -406,7 +410,7 @@ class IndexRun {
     // A few files changed barely move the planner's statistics; a big change (a branch switch) does.
     const changedFiles = summary.filesIndexed + summary.filesDeleted;
     await this.yieldToForeground();
-    if (changedFiles > 0 && (analyze || bulkLoad || changedFiles > ANALYZE_AFTER_FILES)) await store.analyze();
+    if (changedFiles > 0 && (analyze || bulkLoad || changedFiles > ANALYZE_AFTER_FILES)) await store.analyze({ betweenStatements: this.yieldToForeground });
     await this.yieldToForeground();
     await store.setMeta(INDEXED_AT_KEY, new Date().toISOString());
     const counts = await store.counts();

@@ -570,8 +570,12 @@ export class ProjectStore {
   }
 
   /** After a run that changed the index: forgets lexemes no chunk holds any more and refreshes planner statistics. */
-  async analyze(): Promise<void> {
-    await this.client.exec('DELETE FROM lexeme_stats WHERE chunk_count <= 0; ANALYZE files; ANALYZE chunks; ANALYZE lexeme_stats;');
+  /** Drops spent lexemes and refreshes the planner's statistics; `betweenStatements` as in writeFiles. */
+  async analyze({ betweenStatements }: { betweenStatements?: () => Promise<void> } = {}): Promise<void> {
+    for (const statement of ['DELETE FROM lexeme_stats WHERE chunk_count <= 0', 'ANALYZE files', 'ANALYZE chunks', 'ANALYZE lexeme_stats']) {
+      await this.client.exec(statement);
+      await betweenStatements?.();
+    }
   }
 
   async nearestChunks(queryVector: string, limit: number, filters: ChunkFilters): Promise<RankedChunk[]> {
