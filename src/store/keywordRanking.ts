@@ -141,27 +141,16 @@ export async function rankKeywords(
     const weights = param(terms.map((term) => term.weight));
     const norm = `${K} * (${1 - B} + ${B} * len / ${param(stats.averageLength)}::float8)`;
     const shares = terms.map((_, index) => `(${weights}::float8[])[${index + 1}] * ranks[${index + 1}] / (ranks[${index + 1}] + ${norm})`);
-    if (!large) {
-      const plain = await client.query<{ id: string; file_id: number; shares: number[] }>(
-        `SELECT id, file_id, ARRAY[${shares.join(', ')}] AS shares FROM (
-           SELECT id, file_id, length(search_vector) AS len, ARRAY[${ranks.join(', ')}] AS ranks
-           FROM chunks WHERE ${where} AND ${filters} LIMIT ${Math.trunc(cap)}) c`,
-        params,
-      );
-      scoredCount += plain.length;
-      return plain.map(scoredHit);
-    }
-    const result = await client.query<{ id: string; file_id: number; shares: number[]; scored: string }>(
-      `SELECT id, file_id, shares, count(*) OVER () AS scored FROM (
-         SELECT id, file_id, ARRAY[${shares.join(', ')}] AS shares, ${shares.join(' + ')} AS total FROM (
-           SELECT id, file_id, length(v) AS len, ARRAY[${ranks.join(', ')}] AS ranks FROM (
-             -- Decompressed once per row (the concatenation), not once per ts_rank: 40 % off on Django.
-             SELECT id, file_id, search_vector || ''::tsvector AS v
-             FROM chunks WHERE ${where} AND ${filters} LIMIT ${Math.trunc(cap)}) d) c) s
-       ORDER BY total DESC, id LIMIT ${keep}`,
+    const matching = `chunks WHERE ${where} AND ${filters} LIMIT ${Math.trunc(cap)}`;
+    // Decompressed once per row (the concatenation), not once per ts_rank: 40 % off on Django.
+    const source = large ? `(SELECT id, file_id, search_vector || ''::tsvector AS v FROM ${matching}) d` : matching;
+    const scoring = `SELECT id, file_id, ARRAY[${shares.join(', ')}] AS shares, ${shares.join(' + ')} AS total FROM (
+       SELECT id, file_id, length(${vector}) AS len, ARRAY[${ranks.join(', ')}] AS ranks FROM ${source}) c`;
+    const result = await client.query<{ id: string; file_id: number; shares: number[]; scored?: string }>(
+      large ? `SELECT id, file_id, shares, count(*) OVER () AS scored FROM (${scoring}) s ORDER BY total DESC, id LIMIT ${keep}` : scoring,
       params,
     );
-    scoredCount += result.length > 0 ? Number(result[0].scored) : 0;
+    scoredCount += large ? Number(result[0]?.scored ?? 0) : result.length;
     return result.map(scoredHit);
   };
   const anyOf = (list: typeof terms, param: (value: unknown) => string) => `search_vector @@ ${param(list.map((term) => `'${term.lexeme}'`).join(' | '))}::tsquery`;
