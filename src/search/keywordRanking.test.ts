@@ -77,18 +77,23 @@ for (const backend of testBackends()) {
       await store.analyze();
     };
 
-    test('champion lists and term sets return exactly the exhaustive top k, and prune', async () => {
+    // A Zipf-like vocabulary: a few words everywhere, most rare.
+    const zipfCorpus = () => {
       let state = 7;
       const random = () => ((state = (state * 48271) % 2147483647) / 2147483647);
-      // A Zipf-like vocabulary: a few words everywhere, most rare.
       const vocabulary = Array.from({ length: 400 }, (_, i) => `w${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}q`);
       const word = () => vocabulary[Math.min(vocabulary.length - 1, Math.floor(vocabulary.length * random() ** 3))];
       const files = Array.from({ length: 60 }, (_, f) =>
-        file(`pkg${f % 5}/mod${f}.py`, 'python', Array.from({ length: 70 }, (_, c) => ({
+        file(`pkg${f % 5}/mod${f}.${f % 4 === 0 ? 'js' : 'py'}`, f % 4 === 0 ? 'javascript' : 'python', Array.from({ length: 70 }, (_, c) => ({
           symbol: c % 3 === 0 ? `${word()}_${word()}` : undefined,
           content: Array.from({ length: 5 + Math.floor(random() * 60) }, word).join(' '),
         }))),
       );
+      return { files, word };
+    };
+
+    test('champion lists and term sets return exactly the exhaustive top k, and prune', async () => {
+      const { files, word } = zipfCorpus();
       await replaceAll(files);
       let pruned = 0;
       for (let q = 0; q < 25; q++) {
@@ -102,6 +107,38 @@ for (const backend of testBackends()) {
         if (fast.scored < exhaustive.scored) pruned++;
       }
       assert.ok(pruned >= 5, `pruning skipped chunks on ${pruned} of 25 queries`);
+    });
+
+    test('the postings in memory rank exactly as the SQL does, filters too, and only for the generation they were read from', async () => {
+      const { files, word } = zipfCorpus();
+      await replaceAll(files);
+      const first = await store.keywordRanking(['wbaq'], [], 10, {});
+      assert.equal(first.source, 'sql', 'nothing is read into memory before it is asked for');
+      assert.equal(await store.buildKeywordPostings(), true);
+      const pathIds = (await store.filePaths()).filter((entry) => entry.path.startsWith('pkg1/')).map((entry) => entry.id);
+      const filterSets = [{}, { languages: ['javascript'] }, { extensions: ['py'], fileIds: pathIds }];
+      for (let q = 0; q < 30; q++) {
+        const words = [...new Set(Array.from({ length: 2 + (q % 5) }, word))];
+        const { expansions } = fullTextQuery(words.join(' '));
+        const filters = filterSets[q % 3];
+        const memory = await store.keywordRanking(words, expansions, 40, filters);
+        const sql = await store.keywordRanking(words, expansions, 40, filters, { exhaustive: true });
+        assert.equal(memory.source, 'postings');
+        assert.equal(sql.source, 'sql');
+        assert.ok(sql.hits.length > 0, `query ${words.join(' ')} matches`);
+        assert.deepEqual(memory.hits, sql.hits, `query ${words.join(' ')}, filters ${JSON.stringify(filters)}`);
+        assert.equal(memory.scored, sql.scored);
+      }
+
+      // A write moves the generation: the postings are dropped, the SQL answers (and sees the new chunk), until they are read again.
+      await store.writeFiles([file('late/added.py', 'python', [{ symbol: 'zebra_crossing', content: 'def zebra_crossing(): wbaq()' }])]);
+      const afterWrite = await store.keywordRanking(['zebra'], [], 10, {});
+      assert.equal(afterWrite.source, 'sql');
+      assert.equal(afterWrite.hits.length, 1);
+      assert.equal(await store.buildKeywordPostings(), true);
+      const rebuilt = await store.keywordRanking(['zebra'], [], 10, {});
+      assert.equal(rebuilt.source, 'postings');
+      assert.deepEqual(rebuilt.hits, afterWrite.hits);
     });
 
     test('the answer survives among thousands of matches of a common word (the oom_kill case)', async () => {

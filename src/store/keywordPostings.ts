@@ -1,0 +1,202 @@
+// Keyword postings in memory: the same BM25F ranking as keywordRanking.ts,
+// from an inverted index the long-lived process reads once per index
+// generation out of the chunks' tsvectors, instead of recomputing ts_rank
+// over every matching chunk in SQL on every search.
+//
+// Why: on Django (6k chunks) a question's terms match 2–4k chunks, and
+// scoring them in SQL costs 60–130 ms of the database's one thread a search,
+// which caps a service at ~10 searches/s. Here each term's share needs only
+// its posting list: a few ms. PostgreSQL stays the store: the postings hold
+// nothing it does not, they are rebuilt when the generation moves, and the
+// SQL ranking serves every search until they are ready (and for projects
+// larger than POSTINGS_MAX_CHUNKS, where they would cost too much memory).
+import type { ChunkFilters } from './projectStore.js';
+import { FIELD_RANK_WEIGHTS, scoreShare, type IndexStatistics, type KeywordHit } from './keywordRanking.js';
+import type { SqlClient } from './sqlClient.js';
+
+/** Projects with more chunks keep the SQL ranking: postings take ~10 bytes per (chunk, lexeme). */
+export const POSTINGS_MAX_CHUNKS = 150_000;
+/** Chunks read per query while building, so searches interleave with a build. */
+const BUILD_PAGE = 2000;
+
+/** ts_rank's weights as float4, indexed by the position's weight code (D 0, C 1, B 2, A 3). */
+const RANK_WEIGHTS = Float32Array.from(FIELD_RANK_WEIGHTS.replace(/[{}]/g, '').split(',').map(Number));
+const WEIGHT_CODES: Record<string, number> = { A: 3, B: 2, C: 1, D: 0 };
+const f32 = Math.fround;
+
+/**
+ * ts_rank(FIELD_RANK_WEIGHTS, vector, 'lexeme', 0) from the lexeme's position
+ * weight codes, step by step in float4 as PostgreSQL's calc_rank_or computes it
+ * (a lexeme without positions counts as one position of weight D).
+ */
+export function singleLexemeRank(weightCodes: number[]): number {
+  const codes = weightCodes.length > 0 ? weightCodes : [0];
+  let sum = 0;
+  let best = -1;
+  let bestAt = 0;
+  for (let j = 0; j < codes.length; j++) {
+    const weight = RANK_WEIGHTS[codes[j]];
+    sum = f32(sum + f32(weight / ((j + 1) * (j + 1))));
+    if (weight > best) {
+      best = weight;
+      bestAt = j;
+    }
+  }
+  const rank = f32(f32(f32(best + sum) - f32(best / ((bestAt + 1) * (bestAt + 1)))) / 1.64493406685);
+  return rank < 0 ? 1e-20 : rank;
+}
+
+/** Each lexeme of a tsvector's text form (`'lexeme':1A,2 'other'`) with its position weight codes. */
+export function parseTsvector(text: string, visit: (lexeme: string, weightCodes: number[]) => void): void {
+  let at = 0;
+  while (at < text.length) {
+    if (text[at] !== "'") {
+      at++;
+      continue;
+    }
+    let lexeme = '';
+    at++;
+    for (;;) {
+      const char = text[at];
+      if (char === "'" && text[at + 1] === "'") {
+        lexeme += "'";
+        at += 2;
+      } else if (char === '\\') {
+        lexeme += text[at + 1];
+        at += 2;
+      } else if (char === "'" || char === undefined) {
+        at++;
+        break;
+      } else {
+        lexeme += char;
+        at++;
+      }
+    }
+    const codes: number[] = [];
+    if (text[at] === ':') {
+      at++;
+      while (at < text.length && text[at] !== ' ') {
+        while (text[at] >= '0' && text[at] <= '9') at++;
+        const letter = text[at];
+        if (letter in WEIGHT_CODES) at++;
+        codes.push(WEIGHT_CODES[letter] ?? 0);
+        if (text[at] === ',') at++;
+      }
+    }
+    visit(lexeme, codes);
+  }
+}
+
+interface Posting {
+  /** Chunk slots (indexes into KeywordPostings' per-chunk arrays). */
+  slots: number[];
+  /** ts_rank of the lexeme in each chunk, aligned with slots. */
+  ranks: number[];
+}
+
+export interface ChunkRow {
+  id: string | number;
+  file_id: number;
+  language: string;
+  extension: string;
+  vector: string;
+}
+
+/** An inverted index of one generation of a project's chunks. */
+export class KeywordPostings {
+  private readonly ids: number[] = [];
+  private readonly fileIds: number[] = [];
+  private readonly languages: string[] = [];
+  private readonly extensions: string[] = [];
+  /** Distinct lexemes per chunk: length(search_vector). */
+  private readonly lengths: number[] = [];
+  private readonly postings = new Map<string, Posting>();
+
+  get chunkCount(): number {
+    return this.ids.length;
+  }
+
+  add(row: ChunkRow): void {
+    const slot = this.ids.length;
+    let length = 0;
+    parseTsvector(row.vector, (lexeme, codes) => {
+      length++;
+      let posting = this.postings.get(lexeme);
+      if (!posting) this.postings.set(lexeme, (posting = { slots: [], ranks: [] }));
+      posting.slots.push(slot);
+      posting.ranks.push(singleLexemeRank(codes));
+    });
+    this.ids.push(Number(row.id));
+    this.fileIds.push(row.file_id);
+    this.languages.push(row.language);
+    this.extensions.push(row.extension);
+    this.lengths.push(length);
+  }
+
+  /**
+   * The exhaustive ranking of every chunk holding one of the terms (weights
+   * from rankKeywords), best `limit` first, with the same scores as the SQL
+   * ranking's: each share is weight · rank / (rank + norm), summed in term order.
+   */
+  rank(terms: { lexeme: string; weight: number }[], stats: IndexStatistics, limit: number, filters: ChunkFilters): { hits: KeywordHit[]; scored: number } {
+    const allowed = this.filter(filters);
+    const totals = new Map<number, number>();
+    terms.forEach((term) => {
+      const posting = this.postings.get(term.lexeme);
+      if (!posting) return;
+      for (let i = 0; i < posting.slots.length; i++) {
+        const slot = posting.slots[i];
+        if (allowed && !allowed(slot)) continue;
+        totals.set(slot, (totals.get(slot) ?? 0) + scoreShare(term.weight, posting.ranks[i], this.lengths[slot], stats.averageLength));
+      }
+    });
+    const best = [...totals].sort((a, b) => b[1] - a[1] || this.ids[a[0]] - this.ids[b[0]]).slice(0, limit);
+    const hits = best.map(([slot]) => {
+      const termScores = terms.map((term) => {
+        const posting = this.postings.get(term.lexeme);
+        const at = posting ? binarySearch(posting.slots, slot) : -1;
+        return at < 0 ? 0 : scoreShare(term.weight, posting!.ranks[at], this.lengths[slot], stats.averageLength);
+      });
+      return { id: this.ids[slot], fileId: this.fileIds[slot], termScores, score: termScores.reduce((sum, value) => sum + value, 0) };
+    });
+    return { hits, scored: totals.size };
+  }
+
+  private filter(filters: ChunkFilters): ((slot: number) => boolean) | null {
+    const languages = filters.languages?.length ? new Set(filters.languages) : null;
+    const extensions = filters.extensions?.length ? new Set(filters.extensions) : null;
+    const fileIds = filters.fileIds ? new Set(filters.fileIds) : null;
+    if (!languages && !extensions && !fileIds) return null;
+    return (slot) =>
+      (!languages || languages.has(this.languages[slot])) && (!extensions || extensions.has(this.extensions[slot])) && (!fileIds || fileIds.has(this.fileIds[slot]));
+  }
+}
+
+/** Slots are appended in increasing order, so each posting list is sorted. */
+function binarySearch(sorted: number[], value: number): number {
+  let low = 0;
+  let high = sorted.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if (sorted[middle] === value) return middle;
+    if (sorted[middle] < value) low = middle + 1;
+    else high = middle - 1;
+  }
+  return -1;
+}
+
+/** Reads every chunk's tsvector, a page at a time (other queries run between pages); null if stopped. */
+export async function buildKeywordPostings(client: SqlClient, stop: () => boolean): Promise<KeywordPostings | null> {
+  const postings = new KeywordPostings();
+  let after = 0;
+  for (;;) {
+    if (stop()) return null;
+    const rows = await client.query<ChunkRow>(
+      `SELECT id, file_id, language, extension, search_vector::text AS vector FROM chunks WHERE id > $1 ORDER BY id LIMIT ${BUILD_PAGE}`,
+      [after],
+    );
+    for (const row of rows) postings.add(row);
+    if (rows.length < BUILD_PAGE) return postings;
+    after = Number(rows[rows.length - 1].id);
+  }
+}
