@@ -274,7 +274,12 @@ export class CodebaseService implements CodebaseApi {
     if (embedder.costly && !embeddingCache) this.logger.warn('the shared embedding cache is in use by another process; indexing without it');
     // The lock keeps other processes (server mode) from indexing this project at the same time.
     const summary = await this.projects
-      .use(project.name, (open) => open.store.withIndexingLock(project.name, () => work(open.store, embedder, embeddingCache)))
+      .use(project.name, async (open) => {
+        const done = await open.store.withIndexingLock(project.name, () => work(open.store, embedder, embeddingCache));
+        // Searches after a job find its keyword postings ready (a one-shot CLI has no use for them).
+        if (this.projects.keepsProjectsOpen) open.store.warmKeywordPostings();
+        return done;
+      })
       .catch((error: unknown) => {
         throw storageError(error, this.config.home) ?? error; // disk full or read-only: the user's to fix
       })

@@ -19,6 +19,11 @@ export class OpenProjects {
     private readonly idleTimeoutMs: number,
   ) {}
 
+  /** Whether projects stay open between calls (a long-lived host), so caches built for them pay off. */
+  get keepsProjectsOpen(): boolean {
+    return this.idleTimeoutMs > 0;
+  }
+
   /** Projects open (or opening) now. */
   get size(): number {
     return this.handles.size;

@@ -116,6 +116,8 @@ export const INDEXED_AT_KEY = 'indexed_at';
 /** Files read, chunked and embedded together, then written in one transaction. */
 const FILES_PER_BATCH = 64;
 const EMBED_BATCH = 256;
+/** While searches are being answered: ~7 ms of code-search embedding per slice. */
+const EMBED_BATCH_BESIDE_SEARCHES = 64;
 /** Above this many new files the vector index is dropped and built once after the writes instead of updated row by row. */
 const BULK_LOAD_FILES = 500;
 /** While searches are being answered, files are written in transactions of about this many chunks. */
@@ -377,7 +379,7 @@ class IndexRun {
         unreadable.push(skipped.path);
       }
       await this.timed('write', () => store.updateModificationTimes(new Map(prepared.touched)));
-      await this.timed('embed', () => embedBatch(prepared.files, store, embedder, options, summary));
+      await this.timed('embed', () => embedBatch(prepared.files, store, embedder, options, summary, this.yieldToForeground));
       this.checkCancelled();
       await this.timed('write', () => this.writeFiles(store, prepared.files));
       for (const file of prepared.files) {
@@ -437,6 +439,7 @@ async function embedBatch(
   embedder: Embedder,
   options: IndexOptions,
   summary: IndexSummary,
+  yieldToForeground: () => Promise<void>,
 ): Promise<void> {
   const hashes = [...new Set(prepared.flatMap((file) => file.chunks.map((chunk) => chunk.contentHash)))];
   const known = options.force ? new Map<string, string>() : await store.embeddingsFor(hashes);
@@ -464,10 +467,14 @@ async function embedBatch(
   if (embedder.costly) return;
   const missingHashes = [...missing.keys()];
   const computed = new Map<string, Float32Array>();
-  for (let start = 0; start < missingHashes.length; start += EMBED_BATCH) {
-    const slice = missingHashes.slice(start, start + EMBED_BATCH);
+  // An in-process embedder runs on this thread: searches go first between slices, smaller ones while searches run.
+  for (let start = 0; start < missingHashes.length; ) {
+    const size = options.foreground?.busyWithin(SEARCHES_RECENT_MS) ? EMBED_BATCH_BESIDE_SEARCHES : EMBED_BATCH;
+    const slice = missingHashes.slice(start, start + size);
+    start += slice.length;
     const vectors = await embedder.embedDocuments(slice.map((hash) => missing.get(hash) as string));
     slice.forEach((hash, index) => computed.set(hash, vectors[index]));
+    await yieldToForeground();
   }
   // The store writes the vectors as they are; only the shared cache keeps literals.
   if (cache && computed.size > 0) await cache.store(embedder.id, new Map([...computed].map(([hash, vector]) => [hash, toVectorLiteral(vector)])));

@@ -665,14 +665,25 @@ export class ProjectStore {
       });
   }
 
-  /** Tests and benchmarks: build the current generation's postings now and use them from the next search. */
+  /**
+   * A long-lived process (the service) keeps the postings of the current
+   * generation ready: called after each use of the project, it starts a build
+   * in the background when they are missing or stale, so searches after an
+   * index job do not wait for their second search to start one.
+   */
+  warmKeywordPostings(): void {
+    if (this.closing || this.postingsBuild || (this.cachedGeneration !== null && this.postings?.generation === this.cachedGeneration)) return;
+    void this.buildKeywordPostings().catch(() => undefined);
+  }
+
+  /** Builds the current generation's postings now (tests, benchmarks, warm-up); true when they are ready. */
   async buildKeywordPostings(): Promise<boolean> {
     await this.counts();
     const generation = this.cachedGeneration;
     const stats = await this.indexStatistics();
     if (generation === null || stats.chunks > POSTINGS_MAX_CHUNKS) return false;
     await this.postingsBuild;
-    if (this.postings?.generation !== generation) {
+    if (this.postings?.generation !== generation && !this.closing) {
       this.startPostingsBuild(generation);
       await this.postingsBuild;
     }
