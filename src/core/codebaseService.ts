@@ -258,7 +258,7 @@ export class CodebaseService implements CodebaseApi {
         maxFileBytes: this.config.maxFileBytes,
         embeddingCache,
         scan: { requireGit: !noRequireGit },
-        foreground: this.foreground,
+        foreground: this.foreground.forJob(project.name),
       }),
     );
   }
@@ -400,7 +400,7 @@ export class CodebaseService implements CodebaseApi {
     const project = await this.resolveProject(input.project, directories);
     const mode = input.mode ?? 'hybrid';
     // Index jobs wait for it between their steps (an embedded store's statements run on this thread).
-    const response = await this.foreground.run(() => this.projects.use(project.name, async (open) => {
+    const response = await this.foreground.run(project.name, () => this.projects.use(project.name, async (open) => {
       const stored = await open.store.embedder();
       if (!stored) {
         throw new UserError(
@@ -510,7 +510,7 @@ export class CodebaseService implements CodebaseApi {
           onProgress,
           maxFileBytes: this.config.maxFileBytes,
           embeddingCache,
-          foreground: this.foreground,
+          foreground: this.foreground.forJob(project.name),
         });
       }),
     );

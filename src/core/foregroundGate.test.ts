@@ -16,8 +16,8 @@ test('a background step waits for the searches running, and goes on when the las
   const order: string[] = [];
   let finishFirst!: () => void;
   let finishSecond!: () => void;
-  const first = gate.run(() => new Promise<void>((resolve) => (finishFirst = resolve)).then(() => void order.push('first search')));
-  const second = gate.run(() => new Promise<void>((resolve) => (finishSecond = resolve)).then(() => void order.push('second search')));
+  const first = gate.run('a', () => new Promise<void>((resolve) => (finishFirst = resolve)).then(() => void order.push('first search')));
+  const second = gate.run('b', () => new Promise<void>((resolve) => (finishSecond = resolve)).then(() => void order.push('second search')));
   const step = gate.yield().then(() => void order.push('background step'));
   await sleep(50);
   assert.deepEqual(order, [], 'the step waits');
@@ -34,7 +34,7 @@ test('a background step waits for the searches running, and goes on when the las
 test('the wait is bounded: a search that does not end does not stop background work', async () => {
   const gate = new ForegroundGate(100);
   let finish!: () => void;
-  const search = gate.run(() => new Promise<void>((resolve) => (finish = resolve)));
+  const search = gate.run('a', () => new Promise<void>((resolve) => (finish = resolve)));
   const started = performance.now();
   await gate.yield();
   const waited = performance.now() - started;
@@ -46,8 +46,35 @@ test('the wait is bounded: a search that does not end does not stop background w
 
 test('a search that fails still leaves the gate', async () => {
   const gate = new ForegroundGate(5_000);
-  await assert.rejects(gate.run(async () => Promise.reject(new Error('no such project'))), /no such project/);
+  await assert.rejects(gate.run('a', async () => Promise.reject(new Error('no such project'))), /no such project/);
   const started = performance.now();
   await gate.yield();
   assert.ok(performance.now() - started < 200);
+});
+
+test("inside a transaction of its project, a job does not wait for that project's searches (they wait for it), only for others'", async () => {
+  const gate = new ForegroundGate(5_000);
+  const job = gate.forJob('django');
+  let finishOwn!: () => void;
+  let finishOther!: () => void;
+  const own = gate.run('django', () => new Promise<void>((resolve) => (finishOwn = resolve)));
+  let started = performance.now();
+  await job.yield({ insideTransaction: true });
+  assert.ok(performance.now() - started < 200, 'its own search is not waited for');
+  let stepped = false;
+  const between = job.yield().then(() => (stepped = true));
+  await sleep(50);
+  assert.equal(stepped, false, 'between steps (outside a transaction) it waits for its own project too');
+  finishOwn();
+  await Promise.all([own, between]);
+
+  const other = gate.run('flask', () => new Promise<void>((resolve) => (finishOther = resolve)));
+  let done = false;
+  started = performance.now();
+  const inside = job.yield({ insideTransaction: true }).then(() => (done = true));
+  await sleep(50);
+  assert.equal(done, false, "another project's search goes first");
+  finishOther();
+  await Promise.all([other, inside]);
+  assert.ok(performance.now() - started < 2_000);
 });

@@ -101,8 +101,12 @@ export interface IndexOptions {
 }
 
 export interface Foreground {
-  /** Awaited between the run's steps and a write's statements: resolves once no search runs (or after a bounded wait). */
-  yield(): Promise<void>;
+  /**
+   * Awaited between the run's steps and a write's statements: resolves once no
+   * search runs (or after a bounded wait); inside a transaction of the job's
+   * project, its searches are not waited for (they wait for the transaction).
+   */
+  yield(options?: { insideTransaction?: boolean }): Promise<void>;
   /** Whether searches ran within the last `ms`: the run then writes in smaller transactions. */
   busyWithin(ms: number): boolean;
 }
@@ -270,6 +274,11 @@ class IndexRun {
     await this.options.foreground?.yield();
   };
 
+  /** Between a write's statements, inside its transaction. */
+  private readonly yieldInsideTransaction = async (): Promise<void> => {
+    await this.options.foreground?.yield({ insideTransaction: true });
+  };
+
   /**
    * Writes prepared files: in one transaction, or, while searches are being
    * answered, in transactions of about WRITE_SLICE_CHUNKS chunks, so that no
@@ -277,7 +286,7 @@ class IndexRun {
    * crash leaves the same kind of state as between two batches).
    */
   private async writeFiles(store: ProjectStore, files: FileWrite[]): Promise<void> {
-    const betweenStatements = this.yieldToForeground;
+    const betweenStatements = this.yieldInsideTransaction;
     if (!this.options.foreground?.busyWithin(SEARCHES_RECENT_MS)) return store.writeFiles(files, { betweenStatements });
     let slice: FileWrite[] = [];
     let chunks = 0;
