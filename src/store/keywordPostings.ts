@@ -13,6 +13,7 @@
 import type { ChunkFilters } from './projectStore.js';
 import { FIELD_RANK_WEIGHTS, scoreShare, type IndexStatistics, type KeywordHit } from './keywordRanking.js';
 import type { SqlClient } from './sqlClient.js';
+import { visitTsvector } from './binaryCopy.js';
 
 /** Projects with more chunks keep the SQL ranking: sealed postings take ~8 bytes per (chunk, lexeme), ~55 while read. */
 export const POSTINGS_MAX_CHUNKS = 150_000;
@@ -21,16 +22,16 @@ const BUILD_PAGE = 2000;
 
 /** ts_rank's weights as float4, indexed by the position's weight code (D 0, C 1, B 2, A 3). */
 const RANK_WEIGHTS = Float32Array.from(FIELD_RANK_WEIGHTS.replace(/[{}]/g, '').split(',').map(Number));
-const WEIGHT_CODES: Record<string, number> = { A: 3, B: 2, C: 1, D: 0 };
 const f32 = Math.fround;
 
 /**
- * ts_rank(FIELD_RANK_WEIGHTS, vector, 'lexeme', 0) from the lexeme's position
- * weight codes, step by step in float4 as PostgreSQL's calc_rank_or computes it
- * (a lexeme without positions counts as one position of weight D).
+ * ts_rank(FIELD_RANK_WEIGHTS, vector, 'lexeme', 0) from the lexeme's positions
+ * (tsvectorPosition's encoding: the weight code in the top two bits), step by
+ * step in float4 as PostgreSQL's calc_rank_or computes it (a lexeme without
+ * positions counts as one position of weight D).
  */
-export function singleLexemeRank(weightCodes: number[]): number {
-  const codes = weightCodes.length > 0 ? weightCodes : [0];
+export function singleLexemeRank(positions: number[]): number {
+  const codes = positions.length > 0 ? positions.map((position) => position >>> 14) : [0];
   let sum = 0;
   let best = -1;
   let bestAt = 0;
@@ -44,47 +45,6 @@ export function singleLexemeRank(weightCodes: number[]): number {
   }
   const rank = f32(f32(f32(best + sum) - f32(best / ((bestAt + 1) * (bestAt + 1)))) / 1.64493406685);
   return rank < 0 ? 1e-20 : rank;
-}
-
-/** Each lexeme of a tsvector's text form (`'lexeme':1A,2 'other'`) with its position weight codes. */
-export function parseTsvector(text: string, visit: (lexeme: string, weightCodes: number[]) => void): void {
-  let at = 0;
-  while (at < text.length) {
-    if (text[at] !== "'") {
-      at++;
-      continue;
-    }
-    let lexeme = '';
-    at++;
-    for (;;) {
-      const char = text[at];
-      if (char === "'" && text[at + 1] === "'") {
-        lexeme += "'";
-        at += 2;
-      } else if (char === '\\') {
-        lexeme += text[at + 1];
-        at += 2;
-      } else if (char === "'" || char === undefined) {
-        at++;
-        break;
-      } else {
-        lexeme += char;
-        at++;
-      }
-    }
-    const codes: number[] = [];
-    if (text[at] === ':') {
-      at++;
-      while (at < text.length && text[at] !== ' ') {
-        while (text[at] >= '0' && text[at] <= '9') at++;
-        const letter = text[at];
-        if (letter in WEIGHT_CODES) at++;
-        codes.push(WEIGHT_CODES[letter] ?? 0);
-        if (text[at] === ',') at++;
-      }
-    }
-    visit(lexeme, codes);
-  }
 }
 
 /** One lexeme's postings while they are read: chunk slots (indexes into the per-chunk arrays) and the lexeme's ts_rank in each. */
@@ -129,12 +89,12 @@ export class KeywordPostings {
     if (!growing) throw new Error('the keyword postings are sealed');
     const slot = this.ids.length;
     let length = 0;
-    parseTsvector(row.vector, (lexeme, codes) => {
+    visitTsvector(row.vector, (lexeme, positions) => {
       length++;
       let posting = growing.get(lexeme);
       if (!posting) growing.set(lexeme, (posting = { slots: [], ranks: [] }));
       posting.slots.push(slot);
-      posting.ranks.push(singleLexemeRank(codes));
+      posting.ranks.push(singleLexemeRank(positions));
     });
     this.ids.push(Number(row.id));
     this.fileIds.push(row.file_id);

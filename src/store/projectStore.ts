@@ -666,10 +666,9 @@ export class ProjectStore {
   }
 
   /**
-   * A long-lived process (the service) keeps the postings of the current
-   * generation ready: called after each use of the project, it starts a build
-   * in the background when they are missing or stale, so searches after an
-   * index job do not wait for their second search to start one.
+   * A long-lived process (the service) calls this when an index job ends: it
+   * starts a build in the background when the postings are missing or stale,
+   * so searches after the job do not wait for their second search to start one.
    */
   warmKeywordPostings(): void {
     if (this.closing || this.postingsBuild || (this.cachedGeneration !== null && this.postings?.generation === this.cachedGeneration)) return;
@@ -678,9 +677,8 @@ export class ProjectStore {
 
   /** Builds the current generation's postings now (tests, benchmarks, warm-up); true when they are ready. */
   async buildKeywordPostings(): Promise<boolean> {
-    await this.counts();
+    const stats = await this.indexStatistics(); // brings cachedGeneration up to date
     const generation = this.cachedGeneration;
-    const stats = await this.indexStatistics();
     if (generation === null || stats.chunks > POSTINGS_MAX_CHUNKS) return false;
     await this.postingsBuild;
     if (this.postings?.generation !== generation && !this.closing) {
