@@ -277,7 +277,7 @@ export class CodebaseService implements CodebaseApi {
       .use(project.name, async (open) => {
         const done = await open.store.withIndexingLock(project.name, () => work(open.store, embedder, embeddingCache));
         // Searches after a job find its keyword postings ready (a one-shot CLI has no use for them).
-        if (this.projects.keepsProjectsOpen) open.store.warmKeywordPostings();
+        if (this.projects.keepsProjectsOpen) open.store.warmInMemoryIndex();
         return done;
       })
       .catch((error: unknown) => {

@@ -421,7 +421,10 @@ class IndexRun {
     // A few files changed barely move the planner's statistics; a big change (a branch switch) does.
     const changedFiles = summary.filesIndexed + summary.filesDeleted;
     await this.yieldToForeground();
-    if (changedFiles > 0 && (analyze || bulkLoad || changedFiles > ANALYZE_AFTER_FILES)) await store.analyze({ betweenStatements: this.yieldToForeground });
+    // Rows were replaced or deleted: an embedded store has no autovacuum, so without VACUUM every
+    // re-index would leave its old rows' space behind (a Django project forced five times: 33 -> 460 MB).
+    const vacuum = summary.filesDeleted > 0 || summary.filesIndexed > newFiles;
+    if (changedFiles > 0 && (analyze || bulkLoad || changedFiles > ANALYZE_AFTER_FILES)) await store.analyze({ betweenStatements: this.yieldToForeground, vacuum });
     await this.yieldToForeground();
     await store.setMeta(INDEXED_AT_KEY, new Date().toISOString());
     const counts = await store.counts();

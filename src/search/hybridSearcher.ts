@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import type { ChunkFilters, ProjectStore, RankedChunk, StoredChunk } from '../store/projectStore.js';
-import { EMBEDDINGS_PENDING_KEY, toVectorLiteral } from '../store/projectStore.js';
+import { EMBEDDINGS_PENDING_KEY } from '../store/projectStore.js';
 import { isUserError, UserError } from '../errors/userError.js';
 import { codeTokens } from '../tokens/codeTokens.js';
 import { queryTerms } from '../tokens/searchLexemes.js';
@@ -197,7 +197,7 @@ async function rankedIds(
   // The same keyword list in both modes, so lexical mode is hybrid's keyword side.
   const keywordCandidates = Math.max(candidates, KEYWORD_CANDIDATES_MIN);
   const semantic = async (count: number) =>
-    store.nearestChunks(toVectorLiteral(await embedQuery(request.query)), count, filters);
+    store.nearestChunks(await embedQuery(request.query), count, filters);
   const lexical = async (count: number) => {
     const { words, expansions } = fullTextQuery(request.query);
     return withFileEvidence(await store.keywordRanking(words, expansions, count, filters));
@@ -252,6 +252,7 @@ export async function searchChunks(
   root: string,
   request: SearchRequest,
 ): Promise<SearchResponse> {
+  await store.noteSearch();
   const filters = await filtersFor(store, request);
   const notices: string[] = [];
   const pending = await store.getMeta<number>(EMBEDDINGS_PENDING_KEY);

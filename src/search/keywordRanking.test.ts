@@ -114,7 +114,7 @@ for (const backend of testBackends()) {
       await replaceAll(files);
       const first = await store.keywordRanking(['wbaq'], [], 10, {});
       assert.equal(first.source, 'sql', 'nothing is read into memory before it is asked for');
-      assert.equal(await store.buildKeywordPostings(), true);
+      assert.equal(await store.readIntoMemory(), true);
       const pathIds = (await store.filePaths()).filter((entry) => entry.path.startsWith('pkg1/')).map((entry) => entry.id);
       const filterSets = [{}, { languages: ['javascript'] }, { extensions: ['py'], fileIds: pathIds }];
       for (let q = 0; q < 30; q++) {
@@ -135,7 +135,7 @@ for (const backend of testBackends()) {
       const afterWrite = await store.keywordRanking(['zebra'], [], 10, {});
       assert.equal(afterWrite.source, 'sql');
       assert.equal(afterWrite.hits.length, 1);
-      assert.equal(await store.buildKeywordPostings(), true);
+      assert.equal(await store.readIntoMemory(), true);
       const rebuilt = await store.keywordRanking(['zebra'], [], 10, {});
       assert.equal(rebuilt.source, 'postings');
       assert.deepEqual(rebuilt.hits, afterWrite.hits);

@@ -10,15 +10,11 @@
 // nothing it does not, they are rebuilt when the generation moves, and the
 // SQL ranking serves every search until they are ready (and for projects
 // larger than POSTINGS_MAX_CHUNKS, where they would cost too much memory).
+// Read by buildInMemoryIndex (inMemoryIndex.ts), with the vectors.
 import type { ChunkFilters } from './projectStore.js';
 import { FIELD_RANK_WEIGHTS, scoreShare, type IndexStatistics, type KeywordHit } from './keywordRanking.js';
-import type { SqlClient } from './sqlClient.js';
 import { visitTsvector } from './binaryCopy.js';
-
-/** Projects with more chunks keep the SQL ranking: sealed postings take ~8 bytes per (chunk, lexeme), ~55 while read. */
-export const POSTINGS_MAX_CHUNKS = 150_000;
-/** Chunks read per query while building, so searches interleave with a build. */
-const BUILD_PAGE = 2000;
+import type { ChunkColumns } from './inMemoryIndex.js';
 
 /** ts_rank's weights as float4, indexed by the position's weight code (D 0, C 1, B 2, A 3). */
 const RANK_WEIGHTS = Float32Array.from(FIELD_RANK_WEIGHTS.replace(/[{}]/g, '').split(',').map(Number));
@@ -53,14 +49,6 @@ interface GrowingPosting {
   ranks: number[];
 }
 
-export interface ChunkRow {
-  id: string | number;
-  file_id: number;
-  language: string;
-  extension: string;
-  vector: string;
-}
-
 /**
  * An inverted index of one generation of a project's chunks. Read with add(),
  * then sealed into flat typed arrays (~8 bytes a posting, against ~55 as JS
@@ -68,10 +56,6 @@ export interface ChunkRow {
  * ts_rank's values).
  */
 export class KeywordPostings {
-  private readonly ids: number[] = [];
-  private readonly fileIds: number[] = [];
-  private readonly languages: string[] = [];
-  private readonly extensions: string[] = [];
   /** Distinct lexemes per chunk: length(search_vector). */
   private readonly lengths: number[] = [];
   private growing: Map<string, GrowingPosting> | null = new Map();
@@ -80,27 +64,21 @@ export class KeywordPostings {
   private slots = new Int32Array(0);
   private ranks = new Float32Array(0);
 
-  get chunkCount(): number {
-    return this.ids.length;
-  }
+  constructor(private readonly chunks: ChunkColumns) {}
 
-  add(row: ChunkRow): void {
+  /** Reads the tsvector text of the chunk in `slot` (slots are added in increasing order). */
+  add(slot: number, tsvector: string): void {
     const growing = this.growing;
     if (!growing) throw new Error('the keyword postings are sealed');
-    const slot = this.ids.length;
     let length = 0;
-    visitTsvector(row.vector, (lexeme, positions) => {
+    visitTsvector(tsvector, (lexeme, positions) => {
       length++;
       let posting = growing.get(lexeme);
       if (!posting) growing.set(lexeme, (posting = { slots: [], ranks: [] }));
       posting.slots.push(slot);
       posting.ranks.push(singleLexemeRank(positions));
     });
-    this.ids.push(Number(row.id));
-    this.fileIds.push(row.file_id);
-    this.languages.push(row.language);
-    this.extensions.push(row.extension);
-    this.lengths.push(length);
+    this.lengths[slot] = length;
   }
 
   /** Packs the postings read so far into the flat arrays rank() reads. */
@@ -125,13 +103,24 @@ export class KeywordPostings {
     return this;
   }
 
+  /** How many chunks hold each of `lexemes` (the lengths of their posting lists); lexemes no chunk holds are absent. */
+  documentFrequencies(lexemes: string[]): Map<string, number> {
+    const frequencies = new Map<string, number>();
+    for (const lexeme of lexemes) {
+      const range = this.ranges.get(lexeme);
+      if (range !== undefined) frequencies.set(lexeme, this.starts[range + 1] - this.starts[range]);
+    }
+    return frequencies;
+  }
+
   /**
    * The exhaustive ranking of every chunk holding one of the terms (weights
    * from rankKeywords), best `limit` first, with the same scores as the SQL
    * ranking's: each share is weight · rank / (rank + norm), summed in term order.
    */
   rank(terms: { lexeme: string; weight: number }[], stats: IndexStatistics, limit: number, filters: ChunkFilters): { hits: KeywordHit[]; scored: number } {
-    const allowed = this.filter(filters);
+    const allowed = this.chunks.filter(filters);
+    const { ids, fileIds } = this.chunks;
     const totals = new Map<number, number>();
     const share = (term: { weight: number }, at: number, slot: number) => scoreShare(term.weight, this.ranks[at], this.lengths[slot], stats.averageLength);
     for (const term of terms) {
@@ -143,25 +132,16 @@ export class KeywordPostings {
         totals.set(slot, (totals.get(slot) ?? 0) + share(term, at, slot));
       }
     }
-    const best = [...totals].sort((a, b) => b[1] - a[1] || this.ids[a[0]] - this.ids[b[0]]).slice(0, limit);
+    const best = [...totals].sort((a, b) => b[1] - a[1] || ids[a[0]] - ids[b[0]]).slice(0, limit);
     const hits = best.map(([slot]) => {
       const termScores = terms.map((term) => {
         const range = this.ranges.get(term.lexeme);
         const at = range === undefined ? -1 : binarySearch(this.slots, this.starts[range], this.starts[range + 1], slot);
         return at < 0 ? 0 : share(term, at, slot);
       });
-      return { id: this.ids[slot], fileId: this.fileIds[slot], termScores, score: termScores.reduce((sum, value) => sum + value, 0) };
+      return { id: ids[slot], fileId: fileIds[slot], termScores, score: termScores.reduce((sum, value) => sum + value, 0) };
     });
     return { hits, scored: totals.size };
-  }
-
-  private filter(filters: ChunkFilters): ((slot: number) => boolean) | null {
-    const languages = filters.languages?.length ? new Set(filters.languages) : null;
-    const extensions = filters.extensions?.length ? new Set(filters.extensions) : null;
-    const fileIds = filters.fileIds ? new Set(filters.fileIds) : null;
-    if (!languages && !extensions && !fileIds) return null;
-    return (slot) =>
-      (!languages || languages.has(this.languages[slot])) && (!extensions || extensions.has(this.extensions[slot])) && (!fileIds || fileIds.has(this.fileIds[slot]));
   }
 }
 
@@ -176,20 +156,4 @@ function binarySearch(sorted: Int32Array, from: number, to: number, value: numbe
     else high = middle - 1;
   }
   return -1;
-}
-
-/** Reads every chunk's tsvector, a page at a time (other queries run between pages); null if stopped. */
-export async function buildKeywordPostings(client: SqlClient, stop: () => boolean): Promise<KeywordPostings | null> {
-  const postings = new KeywordPostings();
-  let after = 0;
-  for (;;) {
-    if (stop()) return null;
-    const rows = await client.query<ChunkRow>(
-      `SELECT id, file_id, language, extension, search_vector::text AS vector FROM chunks WHERE id > $1 ORDER BY id LIMIT ${BUILD_PAGE}`,
-      [after],
-    );
-    for (const row of rows) postings.add(row);
-    if (rows.length < BUILD_PAGE) return postings.seal();
-    after = Number(rows[rows.length - 1].id);
-  }
 }

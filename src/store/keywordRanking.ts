@@ -106,6 +106,15 @@ export interface RankingSources {
   filters?: ChunkFilters;
 }
 
+/** How many chunks hold each lexeme (kept by every write); lexemes no chunk holds are absent. */
+export async function documentFrequencies(client: SqlClient, lexemes: string[]): Promise<Map<string, number>> {
+  const rows = await client.query<{ lexeme: string; df: number }>(
+    'SELECT lexeme, chunk_count AS df FROM lexeme_stats WHERE lexeme = ANY($1::text[]) AND chunk_count > 0',
+    [lexemes],
+  );
+  return new Map(rows.map((row) => [row.lexeme, Number(row.df)]));
+}
+
 export async function rankKeywords(
   client: SqlClient,
   stats: IndexStatistics,
@@ -116,11 +125,10 @@ export async function rankKeywords(
   options: RankingOptions & RankingSources = {},
 ): Promise<KeywordRanking> {
   const candidates = [...words.map((word) => ({ lexeme: word, covers: [word] })), ...expansions];
-  const rows = await client.query<{ lexeme: string; df: number }>(
-    'SELECT lexeme, chunk_count AS df FROM lexeme_stats WHERE lexeme = ANY($1::text[]) AND chunk_count > 0',
-    [candidates.map((term) => term.lexeme)],
-  );
-  const dfOf = new Map(rows.map((row) => [row.lexeme, Number(row.df)]));
+  // The postings hold the same counts as lexeme_stats (a posting list per lexeme a chunk holds).
+  const dfOf = options.postings
+    ? options.postings.documentFrequencies(candidates.map((term) => term.lexeme))
+    : await documentFrequencies(client, candidates.map((term) => term.lexeme));
   const total = Math.max(stats.chunks, 1);
   const idf = (df: number) => Math.log(1 + (total - df + 0.5) / (df + 0.5));
   const wordWeights = new Map(words.map((word) => [word, idf(dfOf.get(word) ?? 0)]));

@@ -217,9 +217,18 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/**
+ * How long list() may answer from what it last read. Every search resolves
+ * its project from the list (a directory read and a file per project, ~1.4 ms
+ * of a service's main thread on two projects); this process's own changes
+ * drop it at once, another process's are seen within this time.
+ */
+const LIST_REUSE_MS = 1000;
+
 export class EmbeddedProjectRegistry implements ProjectRegistry {
   readonly backend = 'embedded' as const;
   private readonly recoveries = new Map<string, Promise<void>>();
+  private listed: { at: number; records: Promise<ProjectRecord[]> } | null = null;
 
   constructor(
     private readonly home: string,
@@ -288,6 +297,16 @@ export class EmbeddedProjectRegistry implements ProjectRegistry {
   }
 
   async list(): Promise<ProjectRecord[]> {
+    const now = performance.now();
+    if (!this.listed || now - this.listed.at > LIST_REUSE_MS) {
+      const records = this.readList();
+      records.catch(() => (this.listed = null));
+      this.listed = { at: now, records };
+    }
+    return (await this.listed.records).map((record) => ({ ...record }));
+  }
+
+  private async readList(): Promise<ProjectRecord[]> {
     const entries = await readdir(join(this.home, 'projects'), { withFileTypes: true }).catch(() => []);
     const records = await Promise.all(
       entries.filter((entry) => entry.isDirectory()).map((entry) => this.get(entry.name).catch(() => undefined)),
@@ -313,6 +332,7 @@ export class EmbeddedProjectRegistry implements ProjectRegistry {
     const { location: _location, server: _server, ...stored } = record;
     await writeFile(temporary, `${JSON.stringify(stored, null, 2)}\n`);
     await rename(temporary, join(dir, 'project.json'));
+    this.listed = null; // after the rename: a list() read before it is not kept
   }
 
   async create(name: string, root: string, options: CreateProjectOptions = {}): Promise<ProjectRecord> {
@@ -409,6 +429,7 @@ export class EmbeddedProjectRegistry implements ProjectRegistry {
    * it leaves the old project as it was (and the staged copy as scratch).
    */
   private async promote(name: string, staged: string, promoted: PromotedRecord, onCommit: () => void): Promise<void> {
+    this.listed = null;
     const dir = this.projectDir(name);
     await mkdir(dir, { recursive: true });
     const lock = ProjectLock.acquire(join(dir, 'lock'), name);
@@ -450,6 +471,7 @@ export class EmbeddedProjectRegistry implements ProjectRegistry {
     } finally {
       lock.release();
     }
+    this.listed = null;
     crashPoint('remove:moved-aside');
     await rm(removing, { recursive: true, force: true });
     return { project: name, location: dir, server: null };

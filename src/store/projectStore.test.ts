@@ -6,7 +6,7 @@ import { removeTemporaryDirectories } from '../testing/testEnvironment.js';
 import { codeTokens } from '../tokens/codeTokens.js';
 import { fieldTsvector, queryLexemes } from '../tokens/searchLexemes.js';
 import { applyMigrations, MIGRATIONS } from './migrations.js';
-import { ProjectStore, toVectorLiteral, type ChunkRecord, type FileWrite } from './projectStore.js';
+import { EMBEDDINGS_PENDING_KEY, ProjectStore, toVectorLiteral, type ChunkRecord, type FileWrite } from './projectStore.js';
 
 function chunk(content: string, embedding: number[], heading = ''): ChunkRecord {
   return {
@@ -72,6 +72,75 @@ for (const backend of testBackends()) {
       const onlyX = { fileIds: paths.filter((entry) => entry.path === 'x.txt').map((entry) => entry.id) };
       assert.equal(await idOf(await store.nearestChunks(toVectorLiteral([0, 1, 0]), 2, onlyX)), 'x.txt');
       assert.deepEqual(await store.matchingChunks(queryLexemes(['user']), 2, onlyX), []);
+    });
+
+    test('vectors read into memory find what the database finds, within filters, and only for the generation they were read from', async () => {
+      const vectors = await backend.openStore('vectors');
+      try {
+        await vectors.prepareForEmbedder({ id: 'test-model', dimensions: 8 }, false);
+        let state = 11;
+        const random = () => ((state = (state * 48271) % 2147483647) / 2147483647) * 2 - 1;
+        const vector = () => Array.from({ length: 8 }, random);
+        const files: FileWrite[] = Array.from({ length: 30 }, (_, f) => ({
+          ...file(`pkg${f % 3}/m${f}.${f % 2 ? 'py' : 'txt'}`, Array.from({ length: 8 }, (_, c) => chunk(`file ${f} chunk ${c}`, vector()))),
+          language: f % 2 ? 'python' : 'text',
+          extension: f % 2 ? 'py' : 'txt',
+        }));
+        await vectors.writeFiles(files);
+        await assert.rejects(vectors.nearestChunks(vector(), 5, {}, { from: 'memory' }), /not in memory/);
+        assert.equal(await vectors.readIntoMemory(), true);
+        const pkg1 = (await vectors.filePaths()).filter((entry) => entry.path.startsWith('pkg1/')).map((entry) => entry.id);
+        const filterSets = [{}, { languages: ['python'] }, { extensions: ['txt'], fileIds: pkg1 }];
+        for (let q = 0; q < 30; q++) {
+          const query = vector();
+          const filters = filterSets[q % 3];
+          const memory = await vectors.nearestChunks(query, 12, filters, { from: 'memory' });
+          const sql = await vectors.nearestChunks(query, 12, filters, { from: 'sql' });
+          assert.equal(memory.length, 12);
+          assert.deepEqual(memory.map((hit) => hit.id), sql.map((hit) => hit.id), `query ${q}, filters ${JSON.stringify(filters)}`);
+          memory.forEach((hit, index) => assert.ok(Math.abs(hit.value - sql[index].value) < 1e-5, `distance ${hit.value} against ${sql[index].value}`));
+        }
+        // A write moves the generation: the database answers (and finds the new chunk) until the vectors are read again.
+        const target = [0.5, -0.5, 0.5, -0.5, 0.5, -0.5, 0.5, -0.5];
+        await vectors.writeFiles([file('late.txt', [chunk('written after the read', target)])]);
+        await assert.rejects(vectors.nearestChunks(target, 1, {}, { from: 'memory' }), /not in memory/);
+        const [late] = await vectors.nearestChunks(target, 1, {});
+        assert.ok(late.value < 1e-6);
+        assert.equal(await vectors.readIntoMemory(), true);
+        const [again] = await vectors.nearestChunks(target, 1, {}, { from: 'memory' });
+        assert.equal(again.id, late.id);
+        assert.ok(again.value < 1e-6);
+        // While vectors are still being computed, only the keyword postings are read: the database answers vector searches.
+        await vectors.setMeta(EMBEDDINGS_PENDING_KEY, -1);
+        await vectors.writeFiles([file('pending.txt', [{ ...chunk('not embedded yet', target), embedding: null }])]);
+        assert.equal(await vectors.readIntoMemory(), true);
+        await assert.rejects(vectors.nearestChunks(target, 1, {}, { from: 'memory' }), /not in memory/);
+        assert.equal((await vectors.keywordRanking(['embed'], [], 5, {})).source, 'postings');
+      } finally {
+        await vectors.close();
+      }
+    });
+
+    test('analyze with vacuum keeps a rewritten table from growing (an embedded store has no autovacuum)', async () => {
+      const client = await backend.openClient('vacuum');
+      const rewritten = await ProjectStore.open(client);
+      try {
+        await rewritten.prepareForEmbedder({ id: 'test-model', dimensions: 3 }, false);
+        const files = (round: number) =>
+          Array.from({ length: 20 }, (_, f) => file(`v${f}.txt`, Array.from({ length: 20 }, (_, c) => chunk(`round ${round} file ${f} chunk ${c} ${'text '.repeat(40)}`, [1, f, c])), `r${round}-${f}`));
+        const size = async () => Number((await client.query<{ bytes: string }>("SELECT pg_relation_size('chunks') AS bytes"))[0].bytes);
+        await rewritten.writeFiles(files(0));
+        await rewritten.analyze({ vacuum: true });
+        const first = await size();
+        for (let round = 1; round <= 4; round++) {
+          await rewritten.writeFiles(files(round));
+          await rewritten.analyze({ vacuum: true });
+        }
+        // Without VACUUM each round adds the whole table again (5× after four rewrites).
+        assert.ok((await size()) <= first * 2.5, `chunks grew from ${first} to ${await size()} bytes`);
+      } finally {
+        await rewritten.close();
+      }
     });
 
     test('document frequencies follow every write, rewrite and deletion', async () => {

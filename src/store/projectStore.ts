@@ -4,8 +4,8 @@ import { UserError } from '../errors/userError.js';
 import { applyMigrations } from './migrations.js';
 import type { SqlClient } from './sqlClient.js';
 import { BinaryCopyWriter, parseTsvectorLiteral, parseVectorLiteral } from './binaryCopy.js';
-import { buildKeywordPostings, POSTINGS_MAX_CHUNKS, type KeywordPostings } from './keywordPostings.js';
-import { computeChampions, coveredShare, rankKeywords, type Champions, type IndexStatistics, type RankingOptions, type KeywordRanking, type KeywordTerm } from './keywordRanking.js';
+import { buildInMemoryIndex, POSTINGS_MAX_CHUNKS, VECTORS_MAX_FLOATS, type InMemoryIndex } from './inMemoryIndex.js';
+import { computeChampions, coveredShare, documentFrequencies, rankKeywords, type Champions, type IndexStatistics, type RankingOptions, type KeywordRanking, type KeywordTerm } from './keywordRanking.js';
 
 import { defaultModelChangeNote } from '../embed/modelChange.js';
 export interface EmbedderInfo {
@@ -237,10 +237,12 @@ export class ProjectStore {
   private championCache = new Map<string, Promise<Champions>>();
   private cachedGeneration: string | null = null;
   private probes: number | undefined;
-  /** Keyword postings in memory (keywordPostings.ts) for one generation, built after its second search. */
-  private postings: { generation: string; postings: KeywordPostings } | null = null;
-  private postingsBuild: Promise<void> | null = null;
+  /** Keyword postings and vectors in memory (inMemoryIndex.ts) for one generation, read after its second search. */
+  private memory: { generation: string; index: InMemoryIndex } | null = null;
+  private memoryBuild: Promise<void> | null = null;
   private searchesThisGeneration = 0;
+  /** Whether this store has answered a search since it was opened. */
+  private searched = false;
   private closing = false;
 
   private constructor(private readonly client: SqlClient) {}
@@ -295,7 +297,7 @@ export class ProjectStore {
 
   async close(): Promise<void> {
     this.closing = true;
-    await this.postingsBuild;
+    await this.memoryBuild;
     await this.client.close();
   }
 
@@ -475,6 +477,8 @@ export class ProjectStore {
   /** Fills in vectors for every chunk with these contents that has none yet. */
   async setEmbeddings(vectors: Map<string, string>): Promise<void> {
     if (vectors.size === 0) return;
+    // Vectors in memory are read only when none are pending, but never keep them past a change.
+    if (this.memory?.index.vectors) this.memory = null;
     await this.client.query(
       `UPDATE chunks SET embedding = t.embedding::vector
        FROM unnest($1::text[], $2::text[]) AS t(content_hash, embedding)
@@ -508,7 +512,7 @@ export class ProjectStore {
     this.championCache.clear();
     this.cachedGeneration = null;
     this.searchesThisGeneration = 0;
-    this.postings = null;
+    this.memory = null;
   }
 
   /** Forgets cached reads when any process has written since they were made. */
@@ -579,17 +583,32 @@ export class ProjectStore {
     return this.probes;
   }
 
-  /** After a run that changed the index: forgets lexemes no chunk holds any more and refreshes planner statistics. */
-  /** Drops spent lexemes and refreshes the planner's statistics; `betweenStatements` as in writeFiles. */
-  async analyze({ betweenStatements }: { betweenStatements?: () => Promise<void> } = {}): Promise<void> {
-    for (const statement of ['DELETE FROM lexeme_stats WHERE chunk_count <= 0', 'ANALYZE files', 'ANALYZE chunks', 'ANALYZE lexeme_stats']) {
+  /**
+   * After a run that changed the index: drops spent lexemes and refreshes the
+   * planner's statistics; with `vacuum` (rows were replaced or deleted) also
+   * makes their space reusable. `betweenStatements` as in writeFiles.
+   */
+  async analyze({ betweenStatements, vacuum = false }: { betweenStatements?: () => Promise<void>; vacuum?: boolean } = {}): Promise<void> {
+    const refresh = vacuum ? 'VACUUM (ANALYZE)' : 'ANALYZE';
+    for (const statement of ['DELETE FROM lexeme_stats WHERE chunk_count <= 0', `${refresh} files`, `${refresh} chunks`, `${refresh} lexeme_stats`]) {
       await this.client.exec(statement);
       await betweenStatements?.();
     }
   }
 
-  async nearestChunks(queryVector: string, limit: number, filters: ChunkFilters): Promise<RankedChunk[]> {
-    const params: unknown[] = [queryVector, limit];
+  /**
+   * The `limit` chunks nearest to `query` by cosine distance: from the
+   * vectors in memory when this generation's are read (exact), else by the
+   * vector index. `from` picks one side (tests); 'memory' fails when they are not read.
+   */
+  async nearestChunks(query: string | ArrayLike<number>, limit: number, filters: ChunkFilters, { from = 'auto' }: { from?: 'auto' | 'memory' | 'sql' } = {}): Promise<RankedChunk[]> {
+    if (from !== 'sql' && this.memory) {
+      await this.dropStaleCaches();
+      const vectors = this.currentMemory()?.vectors;
+      if (vectors) return vectors.nearest(typeof query === 'string' ? parseVectorLiteral(query) : query, limit, filters);
+    }
+    if (from === 'memory') throw new Error("this generation's vectors are not in memory");
+    const params: unknown[] = [typeof query === 'string' ? query : toVectorLiteral(query), limit];
     const where = whereClause(filters, params);
     const probes = Math.trunc(await this.vectorProbes());
     // probes is the index's own (it grows with its lists): set for this query only.
@@ -608,11 +627,7 @@ export class ProjectStore {
 
   /** How many chunks hold each lexeme (kept up to date by every write); lexemes no chunk holds are absent. */
   async documentFrequencies(lexemes: string[]): Promise<Map<string, number>> {
-    const rows = await this.client.query<{ lexeme: string; df: number }>(
-      'SELECT lexeme, chunk_count AS df FROM lexeme_stats WHERE lexeme = ANY($1::text[]) AND chunk_count > 0',
-      [lexemes],
-    );
-    return new Map(rows.map((row) => [row.lexeme, Number(row.df)]));
+    return documentFrequencies(this.client, lexemes);
   }
 
   /**
@@ -635,57 +650,67 @@ export class ProjectStore {
       }
       return list;
     };
-    const postings = options.exhaustive || options.championMinDf || options.championSize ? undefined : this.readyPostings(stats);
+    const postings = options.exhaustive || options.championMinDf || options.championSize ? undefined : this.currentMemory()?.postings;
     return rankKeywords(this.client, stats, words, expansions, limit, (params) => whereClause(filters, params), { ...options, champions, postings, filters });
   }
 
-  /**
-   * The postings of the current generation, if built. A process that searches
-   * twice in one generation (the service, a benchmark; not a one-shot CLI
-   * search) starts building them in the background; until they are ready the
-   * SQL ranking answers.
-   */
-  private readyPostings(stats: IndexStatistics): KeywordPostings | undefined {
-    const generation = this.cachedGeneration;
-    if (generation === null || stats.chunks > POSTINGS_MAX_CHUNKS) return undefined;
-    if (this.postings?.generation === generation) return this.postings.postings;
-    if (++this.searchesThisGeneration >= 2 && !this.postingsBuild && !this.closing) this.startPostingsBuild(generation);
-    return undefined;
+  /** This generation's index in memory, if read (the caller has just brought cachedGeneration up to date). */
+  private currentMemory(): InMemoryIndex | undefined {
+    return this.memory && this.memory.generation === this.cachedGeneration ? this.memory.index : undefined;
   }
 
-  private startPostingsBuild(generation: string): void {
-    this.postingsBuild = (async () => {
-      const built = await buildKeywordPostings(this.client, () => this.closing);
+  /**
+   * Called once per search. A process that searches twice in one generation
+   * (the service, a benchmark; not a one-shot CLI search) starts reading it
+   * into memory in the background; until that is done the SQL answers.
+   */
+  async noteSearch(): Promise<void> {
+    this.searched = true;
+    const stats = await this.indexStatistics(); // brings cachedGeneration up to date
+    if (this.currentMemory() || stats.chunks > POSTINGS_MAX_CHUNKS) return;
+    if (++this.searchesThisGeneration >= 2) this.startMemoryBuild();
+  }
+
+  private startMemoryBuild(): void {
+    const generation = this.cachedGeneration;
+    if (generation === null || this.memoryBuild || this.closing) return;
+    this.memoryBuild = (async () => {
+      const { chunks } = await this.indexStatistics();
+      // Vectors only when every chunk has its own (none still being computed) and they fit.
+      const embedder = await this.embedder();
+      const pending = await this.getMeta<number>(EMBEDDINGS_PENDING_KEY);
+      const dimensions = embedder && !pending && chunks * embedder.dimensions <= VECTORS_MAX_FLOATS ? embedder.dimensions : null;
+      const built = await buildInMemoryIndex(this.client, () => this.closing, dimensions);
       // Kept only if no write committed while the pages were read.
-      if (built && !this.closing && (await this.generation()) === generation && this.cachedGeneration === generation) this.postings = { generation, postings: built };
+      if (built && !this.closing && (await this.generation()) === generation && this.cachedGeneration === generation) this.memory = { generation, index: built };
     })()
       .catch(() => undefined)
       .finally(() => {
-        this.postingsBuild = null;
+        this.memoryBuild = null;
       });
   }
 
   /**
-   * A long-lived process (the service) calls this when an index job ends: it
-   * starts a build in the background when the postings are missing or stale,
-   * so searches after the job do not wait for their second search to start one.
+   * A long-lived process (the service) calls this when an index job ends: if
+   * the project has been searched, it starts reading the index into memory in
+   * the background when it is missing or stale, so searches after the job do
+   * not wait for their second search to start it.
    */
-  warmKeywordPostings(): void {
-    if (this.closing || this.postingsBuild || (this.cachedGeneration !== null && this.postings?.generation === this.cachedGeneration)) return;
-    void this.buildKeywordPostings().catch(() => undefined);
+  warmInMemoryIndex(): void {
+    if (!this.searched) return; // a project nobody searches (yet) has no use for it
+    void this.readIntoMemory().catch(() => undefined);
   }
 
-  /** Builds the current generation's postings now (tests, benchmarks, warm-up); true when they are ready. */
-  async buildKeywordPostings(): Promise<boolean> {
+  /** Reads the current generation into memory now (tests, benchmarks, warm-up); true when it is ready. */
+  async readIntoMemory(): Promise<boolean> {
     const stats = await this.indexStatistics(); // brings cachedGeneration up to date
-    const generation = this.cachedGeneration;
-    if (generation === null || stats.chunks > POSTINGS_MAX_CHUNKS) return false;
-    await this.postingsBuild;
-    if (this.postings?.generation !== generation && !this.closing) {
-      this.startPostingsBuild(generation);
-      await this.postingsBuild;
+    if (this.closing || this.cachedGeneration === null || stats.chunks > POSTINGS_MAX_CHUNKS) return false;
+    await this.memoryBuild;
+    if (!this.currentMemory()) {
+      this.startMemoryBuild();
+      await this.memoryBuild;
     }
-    return this.postings?.generation === generation;
+    return this.currentMemory() !== undefined;
   }
 
   /** Keyword hits with values in [0, 1) and their coverage of the question's words (see RankedChunk). */

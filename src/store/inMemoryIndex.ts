@@ -1,0 +1,99 @@
+// One generation of a project's chunks held in memory by a long-lived
+// process (the service, a benchmark): keyword postings (keywordPostings.ts)
+// and, where they fit, the vectors (chunkVectors.ts), read together a page
+// at a time. PostgreSQL stays the store: this holds nothing it does not, and
+// it is read again when the generation moves.
+//
+// Why: on an embedded store every statement runs on the one thread that also
+// answers searches. Ranking from memory takes the scoring SQL and the vector
+// query off that thread: a search then costs the database one query for its
+// results' rows.
+import { KeywordPostings } from './keywordPostings.js';
+import { ChunkVectors } from './chunkVectors.js';
+import type { ChunkFilters } from './projectStore.js';
+import type { SqlClient } from './sqlClient.js';
+
+/** Projects with more chunks keep the SQL ranking: sealed postings take ~8 bytes per (chunk, lexeme), ~55 while read. */
+export const POSTINGS_MAX_CHUNKS = 150_000;
+/**
+ * Vectors are held only up to this many floats (16 MB; 31k chunks of 128
+ * dimensions): an exact scan in JavaScript costs ~1.2 ms per million floats
+ * on one core here, and beyond this it gains little over the vector index.
+ */
+export const VECTORS_MAX_FLOATS = 4_000_000;
+/** Chunks read per query while building (~40 ms of the thread each), so searches interleave with a build. */
+const BUILD_PAGE = 500;
+
+export interface ChunkRow {
+  id: string | number;
+  file_id: number;
+  language: string;
+  extension: string;
+  vector: string;
+  /** pgvector text, when the vectors are read too; null for a chunk not embedded yet. */
+  embedding?: string | null;
+}
+
+/** Per-chunk columns shared by the postings and the vectors: a chunk is a slot, in id order. */
+export class ChunkColumns {
+  readonly ids: number[] = [];
+  readonly fileIds: number[] = [];
+  private readonly languages: string[] = [];
+  private readonly extensions: string[] = [];
+
+  get count(): number {
+    return this.ids.length;
+  }
+
+  /** Appends a chunk and returns its slot. */
+  push(row: ChunkRow): number {
+    this.ids.push(Number(row.id));
+    this.fileIds.push(row.file_id);
+    this.languages.push(row.language);
+    this.extensions.push(row.extension);
+    return this.ids.length - 1;
+  }
+
+  /** A test of slots against the search filters, or null when nothing is filtered. */
+  filter(filters: ChunkFilters): ((slot: number) => boolean) | null {
+    const languages = filters.languages?.length ? new Set(filters.languages) : null;
+    const extensions = filters.extensions?.length ? new Set(filters.extensions) : null;
+    const fileIds = filters.fileIds ? new Set(filters.fileIds) : null;
+    if (!languages && !extensions && !fileIds) return null;
+    return (slot) =>
+      (!languages || languages.has(this.languages[slot])) && (!extensions || extensions.has(this.extensions[slot])) && (!fileIds || fileIds.has(this.fileIds[slot]));
+  }
+}
+
+export interface InMemoryIndex {
+  postings: KeywordPostings;
+  /** Null when the vectors were not read (too many, or some still being computed). */
+  vectors: ChunkVectors | null;
+}
+
+/**
+ * Reads every chunk's tsvector (and, with `dimensions`, its vector), a page
+ * at a time (other queries run between pages); null if stopped.
+ */
+export async function buildInMemoryIndex(client: SqlClient, stop: () => boolean, dimensions: number | null): Promise<InMemoryIndex | null> {
+  const columns = new ChunkColumns();
+  const postings = new KeywordPostings(columns);
+  const vectors = dimensions ? new ChunkVectors(columns, dimensions) : null;
+  const embedding = vectors ? ', embedding::text AS embedding' : '';
+  let after = 0;
+  for (;;) {
+    if (stop()) return null;
+    const rows = await client.query<ChunkRow>(
+      `SELECT id, file_id, language, extension, search_vector::text AS vector${embedding} FROM chunks WHERE id > $1 ORDER BY id LIMIT ${BUILD_PAGE}`,
+      [after],
+    );
+    for (const row of rows) {
+      const slot = columns.push(row);
+      postings.add(slot, row.vector);
+      vectors?.add(slot, row.embedding ?? null);
+    }
+    if (rows.length < BUILD_PAGE) return { postings: postings.seal(), vectors: vectors?.seal() ?? null };
+    after = Number(rows[rows.length - 1].id);
+    await new Promise((resolve) => setImmediate(resolve)); // requests that arrived meanwhile start first
+  }
+}
