@@ -61,6 +61,8 @@ export interface LoadResult {
   backgroundErrors: string[];
   requestsPerSecond: number;
   latency: LatencyStats;
+  /** Per second of the window (by when each search started): how many and how slow, to tell a start-up stall from steady load. */
+  timeline: { second: number; requests: number; p95Ms: number; maxMs: number }[];
   serverRssMb: { before: number; peak: number; after: number };
   backgroundJobs: { started: number; finished: number; runningShare: number };
   date: string;
@@ -147,6 +149,8 @@ export async function runLoadBenchmark(options: LoadOptions): Promise<LoadResult
     await new Promise((resolve) => setTimeout(resolve, 1000));
 
     const latencies: number[] = [];
+    /** Second of the window each latency's search started in. */
+    const startSeconds: number[] = [];
     const errors: string[] = [];
     let peak = rssBefore;
     const sampler = setInterval(() => {
@@ -169,7 +173,10 @@ export async function runLoadBenchmark(options: LoadOptions): Promise<LoadResult
           try {
             const answer = (await client.callTool({ name: 'search_code', arguments: { query, project: TARGET, limit: 10 } })) as ToolAnswer;
             if (answer.isError) errors.push(answer.content?.[0]?.text ?? 'isError');
-            else latencies.push(performance.now() - begin);
+            else {
+              latencies.push(performance.now() - begin);
+              startSeconds.push(Math.floor((begin - started) / 1000));
+            }
           } catch (error) {
             errors.push(describeError(error));
           }
@@ -198,6 +205,7 @@ export async function runLoadBenchmark(options: LoadOptions): Promise<LoadResult
       backgroundErrors,
       requestsPerSecond: Math.round(((latencies.length + errors.length) / elapsed) * 10) / 10,
       latency: latencyStats(latencies),
+      timeline: perSecond(latencies, startSeconds),
       serverRssMb: { before: rssBefore, peak: Math.max(peak, rssAfter), after: rssAfter },
       backgroundJobs: {
         started: background.started,
@@ -213,13 +221,30 @@ export async function runLoadBenchmark(options: LoadOptions): Promise<LoadResult
   }
 }
 
+function perSecond(latencies: number[], seconds: number[]): LoadResult['timeline'] {
+  const buckets = new Map<number, number[]>();
+  latencies.forEach((latency, index) => {
+    const bucket = buckets.get(seconds[index]) ?? [];
+    bucket.push(latency);
+    buckets.set(seconds[index], bucket);
+  });
+  return [...buckets]
+    .sort((a, b) => a[0] - b[0])
+    .map(([second, bucket]) => {
+      const stats = latencyStats(bucket);
+      return { second, requests: bucket.length, p95Ms: stats.p95Ms, maxMs: stats.maxMs };
+    });
+}
+
 export function formatLoadResult(result: LoadResult): string {
   const l = result.latency;
+  const worst = [...result.timeline].sort((a, b) => b.maxMs - a.maxMs).slice(0, 3);
   return [
     `bench load: ${result.clients} clients × ${result.seconds} s over MCP Streamable HTTP (loopback), ${result.repo} (${result.files} files, ${result.chunks} chunks)`,
     `  pacing:     ${result.intervalMs ? `each client starts a search every ${result.intervalMs} ms (offered ${Math.round((result.clients * 1000) / result.intervalMs)}/s)` : 'back to back (closed loop: capacity)'}; index jobs alongside: ${result.indexLoad ? 'yes' : 'no'}`,
     `  requests:   ${result.requests} (${result.requestsPerSecond}/s), errors: ${result.errors}${result.errorSamples.length ? ` — ${result.errorSamples.join(' | ')}` : ''}`,
     `  latency:    p50 ${l.p50Ms} ms, p95 ${l.p95Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms`,
+    `  slowest seconds: ${worst.map((entry) => `${entry.second}–${entry.second + 1} s (p95 ${entry.p95Ms} ms, max ${entry.maxMs} ms, ${entry.requests} searches)`).join('; ') || 'none'}`,
     `  server RSS: ${result.serverRssMb.before} MB before, ${result.serverRssMb.peak} MB peak, ${result.serverRssMb.after} MB after`,
     `  background index jobs (force, other project): ${result.backgroundJobs.started} started, ${result.backgroundJobs.finished} finished, running ${Math.round(result.backgroundJobs.runningShare * 100)} % of the time${result.backgroundErrors.length ? `; ${result.backgroundErrors.join(' | ')}` : ''}`,
   ].join('\n');

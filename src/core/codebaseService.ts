@@ -432,6 +432,8 @@ export class CodebaseService implements CodebaseApi {
         traceCandidates: options.traceCandidates,
         fusion: fusionFor(stored.id),
       });
+      // A long-lived service reads the project into memory after its first search, not its second.
+      if (this.projects.keepsProjectsOpen) open.store.warmInMemoryIndex();
       const stale = await staleFiles(open.store, project.root, found.results.map((hit) => hit.path));
       return { ...found, stale, indexedAt: await this.indexedAt(open.store, project) };
     }));

@@ -344,7 +344,7 @@ class IndexRun {
     if (embedder.costly) await store.setMeta(EMBEDDINGS_PENDING_KEY, -1);
     const newFiles = scan.files.filter((file) => !stored.has(file.relativePath)).length;
     const bulkLoad = options.force === true || newFiles > BULK_LOAD_FILES;
-    if (bulkLoad) await store.dropVectorIndex();
+    if (bulkLoad) await store.dropVectorIndexForBulkLoad();
     await this.yieldToForeground();
     const unreadable: string[] = [];
     const prepareOptions = { force: options.force === true, includeSecrets: options.includeSecrets === true, maxFileBytes: options.maxFileBytes };

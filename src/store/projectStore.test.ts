@@ -121,6 +121,21 @@ for (const backend of testBackends()) {
       }
     });
 
+    test('a bulk load keeps a vector index that probes every list, and drops an approximate one', async () => {
+      await store.writeFiles([file('bulk.txt', [chunk('bulk load', [0, 1, 1])])]);
+      await store.ensureVectorIndex();
+      assert.equal(await store.hasVectorIndex(), true);
+      await store.dropVectorIndexForBulkLoad();
+      assert.equal(await store.hasVectorIndex(), true, 'one list, probed by every query: kept');
+      // As ensureVectorIndex records an index of 40 lists over 40k vectors (10 probed).
+      await store.setMeta('vector_index', { kind: 'ivfflat', lists: 40, probes: 10, vectors: 40_000 });
+      await store.dropVectorIndexForBulkLoad();
+      assert.equal(await store.hasVectorIndex(), false);
+      await store.ensureVectorIndex();
+      assert.equal(await store.hasVectorIndex(), true);
+      await store.deleteFiles(['bulk.txt']);
+    });
+
     test('analyze with vacuum keeps a rewritten table from growing (an embedded store has no autovacuum)', async () => {
       const client = await backend.openClient('vacuum');
       const rewritten = await ProjectStore.open(client);
