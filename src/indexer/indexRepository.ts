@@ -348,8 +348,9 @@ class IndexRun {
     await this.yieldToForeground();
     const unreadable: string[] = [];
     const prepareOptions = { force: options.force === true, includeSecrets: options.includeSecrets === true, maxFileBytes: options.maxFileBytes };
-    // More than one batch: files are prepared on worker threads, ahead of the writes.
-    const onThread = scan.files.length > FILES_PER_BATCH;
+    // More than one batch: files are prepared on worker threads, ahead of the writes. So are smaller
+    // runs while searches are being answered: parsing on the main thread would hold them up.
+    const onThread = scan.files.length > FILES_PER_BATCH || options.foreground?.busyWithin(SEARCHES_RECENT_MS) === true;
     const prepare = (start: number): Promise<PreparedBatch> => {
       const batch = scan.files.slice(start, start + FILES_PER_BATCH);
       const known = new Map<string, StoredFileState>();
