@@ -23,6 +23,7 @@ test('bench load: clients search over HTTP while an index job runs, with no erro
   assert.ok(result.files >= 20 && result.chunks >= result.files);
   assert.ok(result.backgroundJobs.started >= 1);
   assert.ok(result.serverRssMb.before > 50 && result.serverRssMb.peak >= result.serverRssMb.before);
+  assert.ok(result.serverRssMb.samples.length >= 2 && result.serverRssMb.samples.every((mb) => mb > 50 && mb <= result.serverRssMb.peak));
   // Every search is in one second of the timeline, and the slowest of them is the run's max.
   assert.equal(result.timeline.reduce((sum, entry) => sum + entry.requests, 0), result.requests);
   assert.ok(result.timeline.every((entry) => entry.second >= 0 && entry.second < 4));

@@ -63,7 +63,8 @@ export interface LoadResult {
   latency: LatencyStats;
   /** Per second of the window (by when each search started): how many and how slow, to tell a start-up stall from steady load. */
   timeline: { second: number; requests: number; p95Ms: number; maxMs: number }[];
-  serverRssMb: { before: number; peak: number; after: number };
+  /** `samples`: once a second during the window, to tell steady memory from growth. */
+  serverRssMb: { before: number; peak: number; after: number; samples: number[] };
   backgroundJobs: { started: number; finished: number; runningShare: number };
   date: string;
 }
@@ -153,8 +154,12 @@ export async function runLoadBenchmark(options: LoadOptions): Promise<LoadResult
     const startSeconds: number[] = [];
     const errors: string[] = [];
     let peak = rssBefore;
+    const rssSamples: number[] = [];
     const sampler = setInterval(() => {
-      void rssMb(pid).then((mb) => (peak = Math.max(peak, mb)));
+      void rssMb(pid).then((mb) => {
+        peak = Math.max(peak, mb);
+        rssSamples.push(mb);
+      });
       background.samples++;
       if (background.started > background.finished) background.samplesRunning++;
     }, 1000);
@@ -206,7 +211,7 @@ export async function runLoadBenchmark(options: LoadOptions): Promise<LoadResult
       requestsPerSecond: Math.round(((latencies.length + errors.length) / elapsed) * 10) / 10,
       latency: latencyStats(latencies),
       timeline: perSecond(latencies, startSeconds),
-      serverRssMb: { before: rssBefore, peak: Math.max(peak, rssAfter), after: rssAfter },
+      serverRssMb: { before: rssBefore, peak: Math.max(peak, rssAfter), after: rssAfter, samples: rssSamples },
       backgroundJobs: {
         started: background.started,
         finished: background.finished,
@@ -236,6 +241,14 @@ function perSecond(latencies: number[], seconds: number[]): LoadResult['timeline
     });
 }
 
+/** Mean RSS over the first and second half of the window: equal when memory is flat. */
+function halves(samples: number[]): string {
+  if (samples.length < 4) return '';
+  const mean = (part: number[]) => Math.round(part.reduce((sum, value) => sum + value, 0) / part.length);
+  const middle = Math.floor(samples.length / 2);
+  return ` (mean ${mean(samples.slice(0, middle))} MB in the first half, ${mean(samples.slice(middle))} MB in the second)`;
+}
+
 export function formatLoadResult(result: LoadResult): string {
   const l = result.latency;
   const worst = [...result.timeline].sort((a, b) => b.maxMs - a.maxMs).slice(0, 3);
@@ -245,7 +258,7 @@ export function formatLoadResult(result: LoadResult): string {
     `  requests:   ${result.requests} (${result.requestsPerSecond}/s), errors: ${result.errors}${result.errorSamples.length ? ` — ${result.errorSamples.join(' | ')}` : ''}`,
     `  latency:    p50 ${l.p50Ms} ms, p95 ${l.p95Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms`,
     `  slowest seconds: ${worst.map((entry) => `${entry.second}–${entry.second + 1} s (p95 ${entry.p95Ms} ms, max ${entry.maxMs} ms, ${entry.requests} searches)`).join('; ') || 'none'}`,
-    `  server RSS: ${result.serverRssMb.before} MB before, ${result.serverRssMb.peak} MB peak, ${result.serverRssMb.after} MB after`,
+    `  server RSS: ${result.serverRssMb.before} MB before, ${result.serverRssMb.peak} MB peak, ${result.serverRssMb.after} MB after${halves(result.serverRssMb.samples)}`,
     `  background index jobs (force, other project): ${result.backgroundJobs.started} started, ${result.backgroundJobs.finished} finished, running ${Math.round(result.backgroundJobs.runningShare * 100)} % of the time${result.backgroundErrors.length ? `; ${result.backgroundErrors.join(' | ')}` : ''}`,
   ].join('\n');
 }

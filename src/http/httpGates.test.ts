@@ -109,4 +109,16 @@ test('the event store replays what a stream missed after the last event id, and 
   await store.storeEvent('s1', message(4));
   assert.equal(await store.getStreamIdForEventId(first), undefined, 'the oldest event was forgotten');
   assert.equal(await store.replayEventsAfter(first, { send: async () => {} }), '');
+
+  // Bounded by size too: large results push out the oldest events, the newest stays.
+  const small = new BoundedEventStore(100, 10_000);
+  const result = (id: number) => ({ jsonrpc: '2.0' as const, id, result: { content: [{ type: 'text', text: 'x'.repeat(4_000) }] } });
+  const ids = [];
+  for (let id = 1; id <= 4; id++) ids.push(await small.storeEvent('s1', result(id)));
+  assert.equal(await small.getStreamIdForEventId(ids[0]), undefined, 'over 10,000 bytes: the oldest went');
+  assert.equal(await small.getStreamIdForEventId(ids[1]), undefined);
+  assert.equal(await small.getStreamIdForEventId(ids[2]), 's1');
+  const huge = await small.storeEvent('s1', { jsonrpc: '2.0' as const, id: 5, result: { content: [{ type: 'text', text: 'y'.repeat(20_000) }] } });
+  assert.equal(await small.getStreamIdForEventId(huge), 's1', 'an event over the whole budget is still kept until the next');
+  assert.equal(await small.getStreamIdForEventId(ids[3]), undefined);
 });
