@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { dropTestRegistry, testBackends, testServerUrl, uniqueName } from '../testing/testBackends.js';
+import { spawnHttpServer } from '../http/httpServerProcess.js';
 import { copyOfSampleRepo, isolatedEnv, removeTemporaryDirectories, runCli, temporaryDirectory } from '../testing/testEnvironment.js';
 
 after(removeTemporaryDirectories);
@@ -101,6 +102,18 @@ for (const backend of testBackends()) {
     });
   });
 }
+
+test('serve --http as the first command on a new machine creates the data home and says where the token is', async () => {
+  const cwd = await temporaryDirectory('cli-new-home');
+  const home = join(cwd, 'not', 'yet');
+  const server = await spawnHttpServer({ home, cwd, env: isolatedEnv(home, { CODEBASE_MCP_WATCH: '0' }), address: '127.0.0.1:0', timeoutMs: 60_000 });
+  try {
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+    assert.match(server.stderr(), new RegExp(`${join(home, 'http-token').replace(/[/.]/g, '\\$&')}`));
+  } finally {
+    await server.stop();
+  }
+});
 
 test('every command has --help', async () => {
   const env = isolatedEnv(await temporaryDirectory('cli-help'));

@@ -3,7 +3,7 @@
 // version (or, when nobody else uses it, other settings) ask it to drain and
 // stop, then start a new one.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors/userError.js';
 import type { Logger } from '../logging/logger.js';
@@ -149,6 +149,8 @@ function logTail(path: string): string {
 
 /** Starts the service unless one is (or comes) up; true when this call started it. */
 async function startService(target: ServiceTarget): Promise<boolean> {
+  // A first command on a new machine: the data home does not exist yet.
+  mkdirSync(target.paths.home, { recursive: true, mode: 0o700 });
   if (!(await takeStartLock(target))) return false;
   try {
     const found = await greet(target.paths);
