@@ -276,7 +276,7 @@ export class CodebaseService implements CodebaseApi {
     const summary = await this.projects
       .use(project.name, async (open) => {
         const done = await open.store.withIndexingLock(project.name, () => work(open.store, embedder, embeddingCache));
-        // Searches after a job find its keyword postings ready (a one-shot CLI has no use for them).
+        // Searches after a job find its index in memory (a one-shot CLI has no use for it).
         if (this.projects.keepsProjectsOpen) open.store.warmInMemoryIndex();
         return done;
       })

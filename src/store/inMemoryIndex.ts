@@ -41,10 +41,6 @@ export class ChunkColumns {
   private readonly languages: string[] = [];
   private readonly extensions: string[] = [];
 
-  get count(): number {
-    return this.ids.length;
-  }
-
   /** Appends a chunk and returns its slot. */
   push(row: ChunkRow): number {
     this.ids.push(Number(row.id));

@@ -429,7 +429,6 @@ export class EmbeddedProjectRegistry implements ProjectRegistry {
    * it leaves the old project as it was (and the staged copy as scratch).
    */
   private async promote(name: string, staged: string, promoted: PromotedRecord, onCommit: () => void): Promise<void> {
-    this.listed = null;
     const dir = this.projectDir(name);
     await mkdir(dir, { recursive: true });
     const lock = ProjectLock.acquire(join(dir, 'lock'), name);

@@ -237,7 +237,7 @@ export class ProjectStore {
   private championCache = new Map<string, Promise<Champions>>();
   private cachedGeneration: string | null = null;
   private probes: number | undefined;
-  /** Keyword postings and vectors in memory (inMemoryIndex.ts) for one generation, read after its second search. */
+  /** Keyword postings and vectors in memory (inMemoryIndex.ts) for one generation (see noteSearch). */
   private memory: { generation: string; index: InMemoryIndex } | null = null;
   private memoryBuild: Promise<void> | null = null;
   private searchesThisGeneration = 0;
@@ -707,7 +707,7 @@ export class ProjectStore {
    */
   warmInMemoryIndex(): void {
     if (!this.searched) return; // a project nobody searches (yet) has no use for it
-    if (this.memoryBuild || (this.cachedGeneration !== null && this.currentMemory())) return; // being read, or read
+    if (this.memoryBuild || this.currentMemory()) return; // being read, or read
     void this.readIntoMemory().catch(() => undefined);
   }
 
