@@ -56,7 +56,7 @@ export function formatReport(result: BenchmarkResult, checks: TargetCheck[]): st
     ...formatStages(full.stages),
     `  peak memory (RSS): ${formatBytes(result.memory.peakRssBytes)} (${formatBytes(result.memory.peakRssWithYardstickBytes ?? result.memory.peakRssBytes)} with the ripgrep runs); load average ${result.load.atStart} at the start, ${result.load.atEnd} at the end (${result.machine.cores} cores)`,
     '',
-    `Search latency (${result.settings.queries} queries per mode after ${result.settings.warmupQueries} warm-up, limit ${result.settings.limit})`,
+    `Search latency (${result.settings.queries} queries per mode after ${result.settings.warmupQueries} warm-up, limit ${result.settings.limit}${searchSource(result.setup)})`,
     ...table([
       ['', 'p50', 'p95', 'p99', 'mean', 'results/query'],
       ...TIMED_MODES.map((mode) => {
@@ -173,4 +173,10 @@ export function formatQuality(result: QualityResult): string {
       ? ['', `warning: ${copied.length} question(s) share ${COPIED_RUN}+ consecutive words with their gold file:`, ...copied.map((outcome) => `  "${outcome.query}" (${outcome.sharedRun} words, ${outcome.file})`)]
       : []),
   ].join('\n');
+}
+
+/** Where the timed searches ranked: from memory (read first, in how long) or in the database. */
+function searchSource(setup: BenchmarkResult['setup']): string {
+  if (setup.inMemory === undefined) return '';
+  return setup.inMemory ? `; index read into memory first, in ${formatMs(setup.memoryReadMs ?? 0)}` : '; ranked in the database (too large for memory)';
 }

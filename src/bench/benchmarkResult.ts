@@ -59,7 +59,12 @@ export interface BenchmarkResult {
     maxTokens: number;
   };
   /** One-time costs kept out of the index timings: embedder load, first data directory. */
-  setup: { warmupMs: number };
+  setup: {
+    warmupMs: number;
+    /** Whether the index was read into memory before the searches (absent in older results), and how long that took. */
+    inMemory?: boolean;
+    memoryReadMs?: number;
+  };
   /** 1-minute load average when the full index started and when the run ended: above the core count, other work competed for the CPU. */
   load: { atStart: number; atEnd: number };
   index: {

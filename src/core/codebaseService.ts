@@ -455,6 +455,16 @@ export class CodebaseService implements CodebaseApi {
     return (await store.getMeta<string>(INDEXED_AT_KEY)) ?? project.lastIndex?.finishedAt ?? null;
   }
 
+  /**
+   * Reads a project's index into memory now, as a long-lived service does after
+   * its first search (benchmarks time searches from there); false when the
+   * project is too large for it and its searches rank in the database.
+   */
+  async readIntoMemory(name: string): Promise<boolean> {
+    const project = await this.resolveProject(name, []);
+    return this.projects.use(project.name, (open) => open.store.readIntoMemory());
+  }
+
   async status(explicit: string | undefined, directories: string[]): Promise<ProjectStatus> {
     const project = await this.resolveProject(explicit, directories);
     const job = this.jobs.runningFor(project.name) ?? this.jobs.latestFor(project.name) ?? null;

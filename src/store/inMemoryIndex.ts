@@ -10,19 +10,31 @@
 // results' rows.
 import { KeywordPostings } from './keywordPostings.js';
 import { ChunkVectors } from './chunkVectors.js';
+import type { IndexStatistics } from './keywordRanking.js';
 import type { ChunkFilters } from './projectStore.js';
 import type { SqlClient } from './sqlClient.js';
 
-/** Projects with more chunks keep the SQL ranking: sealed postings take ~8 bytes per (chunk, lexeme), ~55 while read. */
-export const POSTINGS_MAX_CHUNKS = 150_000;
+/**
+ * Projects with more postings (chunk × distinct lexeme pairs) keep the SQL
+ * ranking: postings take 8 bytes each (320 MB at this bound), plus the
+ * lexemes' map. The 10,000-file benchmark corpus has 25M (455,824 chunks).
+ */
+export const POSTINGS_MAX_ENTRIES = 40_000_000;
+
+/** Whether a project of this size is read into memory (its postings: chunks × mean distinct lexemes). */
+export function postingsFitInMemory(stats: IndexStatistics): boolean {
+  return stats.chunks * stats.averageLength <= POSTINGS_MAX_ENTRIES;
+}
 /**
  * Vectors are held only up to this many floats (16 MB; 31k chunks of 128
  * dimensions): an exact scan in JavaScript costs ~1.2 ms per million floats
  * on one core here, and beyond this it gains little over the vector index.
  */
 export const VECTORS_MAX_FLOATS = 4_000_000;
-/** Chunks read per query while building (~40 ms of the thread each), so searches interleave with a build. */
+/** Chunks read per query while building (~15 ms of the thread each), so searches interleave with a build. */
 const BUILD_PAGE = 500;
+/** Document frequencies read per query before the chunks. */
+const LEXEME_PAGE = 20_000;
 
 export interface ChunkRow {
   id: string | number;
@@ -40,14 +52,23 @@ export class ChunkColumns {
   readonly fileIds: number[] = [];
   private readonly languages: string[] = [];
   private readonly extensions: string[] = [];
+  // One copy of each language and extension string, not one per row read.
+  private readonly names = new Map<string, string>();
 
   /** Appends a chunk and returns its slot. */
   push(row: ChunkRow): number {
     this.ids.push(Number(row.id));
     this.fileIds.push(row.file_id);
-    this.languages.push(row.language);
-    this.extensions.push(row.extension);
+    this.languages.push(this.shared(row.language));
+    this.extensions.push(this.shared(row.extension));
     return this.ids.length - 1;
+  }
+
+  private shared(name: string): string {
+    const known = this.names.get(name);
+    if (known !== undefined) return known;
+    this.names.set(name, name);
+    return name;
   }
 
   /** A test of slots against the search filters, or null when nothing is filtered. */
@@ -67,13 +88,37 @@ export interface InMemoryIndex {
   vectors: ChunkVectors | null;
 }
 
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve)); // requests that arrived meanwhile start first
+
+/** Every lexeme's document frequency from lexeme_stats, a page at a time. */
+async function readDocumentFrequencies(client: SqlClient, stop: () => boolean): Promise<[string, number][] | null> {
+  const frequencies: [string, number][] = [];
+  let after = '';
+  for (;;) {
+    if (stop()) return null;
+    const rows = await client.query<{ lexeme: string; df: number }>(
+      `SELECT lexeme, chunk_count AS df FROM lexeme_stats WHERE lexeme > $1 AND chunk_count > 0 ORDER BY lexeme LIMIT ${LEXEME_PAGE}`,
+      [after],
+    );
+    for (const row of rows) frequencies.push([row.lexeme, Number(row.df)]);
+    if (rows.length < LEXEME_PAGE) return frequencies;
+    after = rows[rows.length - 1].lexeme;
+    await nextTurn();
+  }
+}
+
 /**
  * Reads every chunk's tsvector (and, with `dimensions`, its vector), a page
- * at a time (other queries run between pages); null if stopped.
+ * at a time (other queries run between pages); null if stopped. Throws
+ * PostingsMismatchError when a write came between reading the document
+ * frequencies and the chunks (the caller drops such a build anyway).
  */
 export async function buildInMemoryIndex(client: SqlClient, stop: () => boolean, dimensions: number | null): Promise<InMemoryIndex | null> {
+  const frequencies = await readDocumentFrequencies(client, stop);
+  if (!frequencies) return null;
   const columns = new ChunkColumns();
-  const postings = new KeywordPostings(columns);
+  const postings = new KeywordPostings(columns, frequencies);
+  frequencies.length = 0;
   const vectors = dimensions ? new ChunkVectors(columns, dimensions) : null;
   const embedding = vectors ? ', embedding::text AS embedding' : '';
   let after = 0;
@@ -90,6 +135,6 @@ export async function buildInMemoryIndex(client: SqlClient, stop: () => boolean,
     }
     if (rows.length < BUILD_PAGE) return { postings: postings.seal(), vectors: vectors?.seal() ?? null };
     after = Number(rows[rows.length - 1].id);
-    await new Promise((resolve) => setImmediate(resolve)); // requests that arrived meanwhile start first
+    await nextTurn();
   }
 }

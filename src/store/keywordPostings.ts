@@ -5,11 +5,12 @@
 //
 // Why: on Django (6k chunks) a question's terms match 2–4k chunks, and
 // scoring them in SQL costs 60–130 ms of the database's one thread a search,
-// which caps a service at ~10 searches/s. Here each term's share needs only
-// its posting list: a few ms. PostgreSQL stays the store: the postings hold
-// nothing it does not, they are rebuilt when the generation moves, and the
-// SQL ranking serves every search until they are ready (and for projects
-// larger than POSTINGS_MAX_CHUNKS, where they would cost too much memory).
+// which caps a service at ~10 searches/s; at 455k chunks the SQL ranking
+// takes 150–900 ms. Here each term's share needs only its posting list: a few
+// ms. PostgreSQL stays the store: the postings hold nothing it does not, they
+// are rebuilt when the generation moves, and the SQL ranking serves every
+// search until they are ready (and for projects with more than
+// POSTINGS_MAX_ENTRIES postings, where they would cost too much memory).
 // Read by buildInMemoryIndex (inMemoryIndex.ts), with the vectors.
 import type { ChunkFilters } from './projectStore.js';
 import { FIELD_RANK_WEIGHTS, scoreShare, type IndexStatistics, type KeywordHit } from './keywordRanking.js';
@@ -43,63 +44,73 @@ export function singleLexemeRank(positions: number[]): number {
   return rank < 0 ? 1e-20 : rank;
 }
 
-/** One lexeme's postings while they are read: chunk slots (indexes into the per-chunk arrays) and the lexeme's ts_rank in each. */
-interface GrowingPosting {
-  slots: number[];
-  ranks: number[];
-}
-
 /**
- * An inverted index of one generation of a project's chunks. Read with add(),
- * then sealed into flat typed arrays (~8 bytes a posting, against ~55 as JS
- * arrays): lexeme → a range of `slots` (sorted) and `ranks` (float4, exactly
- * ts_rank's values).
+ * An inverted index of one generation of a project's chunks, in flat typed
+ * arrays (8 bytes a posting): lexeme → a range of `slots` (sorted) and
+ * `ranks` (float4, exactly ts_rank's values). The ranges are laid out up
+ * front from the document frequencies lexeme_stats keeps, so reading fills
+ * them in place: a 455k-chunk project's 25M postings never exist as JS
+ * arrays (~55 bytes a posting) or twice over while being packed.
  */
 export class KeywordPostings {
   /** Distinct lexemes per chunk: length(search_vector). */
-  private readonly lengths: number[] = [];
-  private growing: Map<string, GrowingPosting> | null = new Map();
+  private lengths = new Int32Array(1024);
   private readonly ranges = new Map<string, number>();
-  private starts = new Int32Array(1);
-  private slots = new Int32Array(0);
-  private ranks = new Float32Array(0);
+  private readonly starts: Int32Array;
+  /** While reading: where each range's next posting goes; null once sealed. */
+  private next: Int32Array | null;
+  private readonly slots: Int32Array;
+  private readonly ranks: Float32Array;
+  /** Per-slot score sums for rank(), reused (zeroed after each use through the slots it touched). */
+  private totals = new Float64Array(0);
 
-  constructor(private readonly chunks: ChunkColumns) {}
+  /** `frequencies`: how many chunks hold each lexeme, as lexeme_stats says; add() must then bring exactly those. */
+  constructor(
+    private readonly chunks: ChunkColumns,
+    frequencies: Iterable<readonly [string, number]>,
+  ) {
+    const counts: number[] = [];
+    for (const [lexeme, count] of frequencies) {
+      if (count <= 0 || this.ranges.has(lexeme)) continue;
+      this.ranges.set(lexeme, counts.length);
+      counts.push(count);
+    }
+    this.starts = new Int32Array(counts.length + 1);
+    for (let range = 0; range < counts.length; range++) this.starts[range + 1] = this.starts[range] + counts[range];
+    this.next = this.starts.slice(0, counts.length);
+    this.slots = new Int32Array(this.starts[counts.length]);
+    this.ranks = new Float32Array(this.starts[counts.length]);
+  }
 
   /** Reads the tsvector text of the chunk in `slot` (slots are added in increasing order). */
   add(slot: number, tsvector: string): void {
-    const growing = this.growing;
-    if (!growing) throw new Error('the keyword postings are sealed');
+    const next = this.next;
+    if (!next) throw new Error('the keyword postings are sealed');
     let length = 0;
     visitTsvector(tsvector, (lexeme, positions) => {
       length++;
-      let posting = growing.get(lexeme);
-      if (!posting) growing.set(lexeme, (posting = { slots: [], ranks: [] }));
-      posting.slots.push(slot);
-      posting.ranks.push(singleLexemeRank(positions));
+      const range = this.ranges.get(lexeme);
+      if (range === undefined || next[range] === this.starts[range + 1]) throw new PostingsMismatchError(lexeme);
+      const at = next[range]++;
+      this.slots[at] = slot;
+      this.ranks[at] = singleLexemeRank(positions);
     });
+    if (slot >= this.lengths.length) {
+      const grown = new Int32Array(Math.max(slot + 1, this.lengths.length * 2));
+      grown.set(this.lengths);
+      this.lengths = grown;
+    }
     this.lengths[slot] = length;
   }
 
-  /** Packs the postings read so far into the flat arrays rank() reads. */
+  /** Ends the reading: every range must be full (the chunks held what lexeme_stats counted). */
   seal(): this {
-    const growing = this.growing ?? new Map<string, GrowingPosting>();
-    let total = 0;
-    for (const posting of growing.values()) total += posting.slots.length;
-    this.starts = new Int32Array(growing.size + 1);
-    this.slots = new Int32Array(total);
-    this.ranks = new Float32Array(total);
-    let at = 0;
-    let range = 0;
-    for (const [lexeme, posting] of growing) {
-      this.ranges.set(lexeme, range);
-      this.starts[range++] = at;
-      this.slots.set(posting.slots, at);
-      this.ranks.set(posting.ranks, at);
-      at += posting.slots.length;
+    const next = this.next;
+    if (!next) return this;
+    for (const [lexeme, range] of this.ranges) {
+      if (next[range] !== this.starts[range + 1]) throw new PostingsMismatchError(lexeme);
     }
-    this.starts[range] = at;
-    this.growing = null;
+    this.next = null;
     return this;
   }
 
@@ -116,12 +127,16 @@ export class KeywordPostings {
   /**
    * The exhaustive ranking of every chunk holding one of the terms (weights
    * from rankKeywords), best `limit` first, with the same scores as the SQL
-   * ranking's: each share is weight · rank / (rank + norm), summed in term order.
+   * ranking's: each share is weight · rank / (rank + norm), summed in term
+   * order. Term at a time into a dense array of sums, then the best `limit`
+   * kept in a heap: at 455k chunks a common term holds ~100k postings.
    */
   rank(terms: { lexeme: string; weight: number }[], stats: IndexStatistics, limit: number, filters: ChunkFilters): { hits: KeywordHit[]; scored: number } {
     const allowed = this.chunks.filter(filters);
     const { ids, fileIds } = this.chunks;
-    const totals = new Map<number, number>();
+    if (this.totals.length < ids.length) this.totals = new Float64Array(ids.length);
+    const totals = this.totals;
+    const touched: number[] = [];
     const share = (term: { weight: number }, at: number, slot: number) => scoreShare(term.weight, this.ranks[at], this.lengths[slot], stats.averageLength);
     for (const term of terms) {
       const range = this.ranges.get(term.lexeme);
@@ -129,11 +144,13 @@ export class KeywordPostings {
       for (let at = this.starts[range]; at < this.starts[range + 1]; at++) {
         const slot = this.slots[at];
         if (allowed && !allowed(slot)) continue;
-        totals.set(slot, (totals.get(slot) ?? 0) + share(term, at, slot));
+        if (totals[slot] === 0) touched.push(slot);
+        totals[slot] += share(term, at, slot);
       }
     }
-    const best = [...totals].sort((a, b) => b[1] - a[1] || ids[a[0]] - ids[b[0]]).slice(0, limit);
-    const hits = best.map(([slot]) => {
+    const best = bestSlots(touched, totals, ids, limit);
+    for (const slot of touched) totals[slot] = 0;
+    const hits = best.map((slot) => {
       const termScores = terms.map((term) => {
         const range = this.ranges.get(term.lexeme);
         const at = range === undefined ? -1 : binarySearch(this.slots, this.starts[range], this.starts[range + 1], slot);
@@ -141,8 +158,53 @@ export class KeywordPostings {
       });
       return { id: ids[slot], fileId: fileIds[slot], termScores, score: termScores.reduce((sum, value) => sum + value, 0) };
     });
-    return { hits, scored: totals.size };
+    return { hits, scored: touched.length };
   }
+}
+
+/** The chunks read do not hold what lexeme_stats counts (a write between the two reads): the build is abandoned. */
+export class PostingsMismatchError extends Error {
+  constructor(lexeme: string) {
+    super(`the chunks' lexemes disagree with lexeme_stats (at '${lexeme}')`);
+  }
+}
+
+/** Higher score first, then lower chunk id: the order the SQL ranking sorts by. */
+function before(a: number, b: number, totals: Float64Array, ids: number[]): boolean {
+  return totals[a] > totals[b] || (totals[a] === totals[b] && ids[a] < ids[b]);
+}
+
+/** The `limit` best of `slots`, best first, through a heap whose top is the worst kept. */
+function bestSlots(slots: number[], totals: Float64Array, ids: number[], limit: number): number[] {
+  const heap: number[] = [];
+  const worse = (i: number, j: number) => before(heap[j], heap[i], totals, ids);
+  const swap = (i: number, j: number) => {
+    const held = heap[i];
+    heap[i] = heap[j];
+    heap[j] = held;
+  };
+  const siftDown = (from: number) => {
+    for (let i = from; ; ) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let worst = i;
+      if (left < heap.length && worse(left, worst)) worst = left;
+      if (right < heap.length && worse(right, worst)) worst = right;
+      if (worst === i) return;
+      swap(i, worst);
+      i = worst;
+    }
+  };
+  for (const slot of slots) {
+    if (heap.length < limit) {
+      heap.push(slot);
+      for (let i = heap.length - 1; i > 0 && worse(i, (i - 1) >> 1); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
+    } else if (limit > 0 && before(slot, heap[0], totals, ids)) {
+      heap[0] = slot;
+      siftDown(0);
+    }
+  }
+  return heap.sort((a, b) => (before(a, b, totals, ids) ? -1 : 1));
 }
 
 /** Slots are appended in increasing order, so each lexeme's range of them is sorted. */

@@ -4,7 +4,7 @@ import { UserError } from '../errors/userError.js';
 import { applyMigrations } from './migrations.js';
 import type { SqlClient } from './sqlClient.js';
 import { BinaryCopyWriter, parseTsvectorLiteral, parseVectorLiteral } from './binaryCopy.js';
-import { buildInMemoryIndex, POSTINGS_MAX_CHUNKS, VECTORS_MAX_FLOATS, type InMemoryIndex } from './inMemoryIndex.js';
+import { buildInMemoryIndex, postingsFitInMemory, VECTORS_MAX_FLOATS, type InMemoryIndex } from './inMemoryIndex.js';
 import { computeChampions, coveredShare, documentFrequencies, rankKeywords, type Champions, type IndexStatistics, type RankingOptions, type KeywordRanking, type KeywordTerm } from './keywordRanking.js';
 
 import { defaultModelChangeNote } from '../embed/modelChange.js';
@@ -676,7 +676,7 @@ export class ProjectStore {
   async noteSearch(): Promise<void> {
     this.searched = true;
     const stats = await this.indexStatistics(); // brings cachedGeneration up to date
-    if (this.currentMemory() || stats.chunks > POSTINGS_MAX_CHUNKS) return;
+    if (this.currentMemory() || !postingsFitInMemory(stats)) return;
     if (++this.searchesThisGeneration >= 2) this.startMemoryBuild();
   }
 
@@ -714,7 +714,7 @@ export class ProjectStore {
   /** Reads the current generation into memory now (tests, benchmarks, warm-up); true when it is ready. */
   async readIntoMemory(): Promise<boolean> {
     const stats = await this.indexStatistics(); // brings cachedGeneration up to date
-    if (this.closing || this.cachedGeneration === null || stats.chunks > POSTINGS_MAX_CHUNKS) return false;
+    if (this.closing || this.cachedGeneration === null || !postingsFitInMemory(stats)) return false;
     await this.memoryBuild;
     if (!this.currentMemory()) {
       this.startMemoryBuild();
