@@ -6,14 +6,18 @@
 //
 //   node scripts/vector-index-experiment.mjs --vectors FILE (--server URL | --pglite DIR) [--configs a,b]
 //   node scripts/vector-index-experiment.mjs --export-from URL --vectors FILE   (writes FILE: one literal a line)
-import { readFile, writeFile } from 'node:fs/promises';
+//   node scripts/vector-index-experiment.mjs --export-from-pglite DIR --vectors FILE   (the same from an embedded project's pgdata)
+// Queries are embedded with the configured embedder (CODEBASE_MCP_EMBEDDER; default code-search).
+import { createReadStream } from 'node:fs';
+import { appendFile, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { benchmarkQueries } from '../dist/bench/benchQueries.js';
-import { loadWordVectorEmbedder } from '../dist/embed/wordVectorEmbedder.js';
+import { createEmbedder, embedderSettingsFromEnv } from '../dist/embed/createEmbedder.js';
 import { toVectorLiteral } from '../dist/store/projectStore.js';
 
 const args = Object.fromEntries(
@@ -30,8 +34,25 @@ if (args['export-from']) {
   await client.end();
   process.exit(0);
 }
+if (args['export-from-pglite']) {
+  const source = await PGlite.create(args['export-from-pglite'], { extensions: { vector } });
+  await writeFile(args.vectors, '');
+  let exported = 0;
+  for (let after = 0; ; ) {
+    const { rows } = await source.query('SELECT id, embedding::text AS e FROM chunks WHERE embedding IS NOT NULL AND id > $1 ORDER BY id LIMIT 20000', [after]);
+    await appendFile(args.vectors, rows.map((row) => `${row.e}\n`).join(''));
+    exported += rows.length;
+    if (rows.length < 20000) break;
+    after = Number(rows.at(-1).id);
+  }
+  log(`exported ${exported} vectors`);
+  await source.close();
+  process.exit(0);
+}
 
-const lines = (await readFile(args.vectors, 'utf8')).split('\n').filter(Boolean);
+// Line by line: 455k vectors of 128 dimensions are ~700 MB of text, more than one string holds.
+const lines = [];
+for await (const line of createInterface({ input: createReadStream(args.vectors) })) if (line) lines.push(line);
 const limit = Number(args.limit ?? lines.length);
 const vectors = lines.slice(0, limit);
 const dims = vectors[0].split(',').length;
@@ -69,7 +90,7 @@ for (let start = 0; start < vectors.length; start += BATCH) {
 log(`loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 await db.exec('ANALYZE v');
 
-const embedder = await loadWordVectorEmbedder();
+const embedder = await createEmbedder(embedderSettingsFromEnv(process.env));
 const queries = await Promise.all(benchmarkQueries(220, 42).slice(20).map(async (query) => toVectorLiteral(await embedder.embedQuery(query))));
 
 started = performance.now();
@@ -111,7 +132,12 @@ const CONFIGS = {
   'hnsw-12-40': { sql: 'CREATE INDEX vi ON v USING hnsw (embedding vector_cosine_ops) WITH (m = 12, ef_construction = 40)', search: ['hnsw.ef_search', [40, 100, 200]] },
   'hnsw-half-8-32': { sql: `CREATE INDEX vi ON v USING hnsw ((embedding::halfvec(${dims})) halfvec_cosine_ops) WITH (m = 8, ef_construction = 32)`, search: ['hnsw.ef_search', [100, 200]], half: true },
   'ivf-sqrt': { sql: () => `CREATE INDEX vi ON v USING ivfflat (embedding vector_cosine_ops) WITH (lists = ${lists(Math.sqrt(vectors.length))})`, search: ['ivfflat.probes', [10, 20, 40, 60]] },
-  'ivf-rows1000': { sql: () => `CREATE INDEX vi ON v USING ivfflat (embedding vector_cosine_ops) WITH (lists = ${lists(vectors.length / 1000)})`, search: ['ivfflat.probes', [10, 20, 40, 50, 57, 60, 80]] },
+  'ivf-rows1000': { sql: () => `CREATE INDEX vi ON v USING ivfflat (embedding vector_cosine_ops) WITH (lists = ${lists(vectors.length / 1000)})`, search: ['ivfflat.probes', [10, 20, 40, 50, 57, 60, 80, 100, 120, 160]] },
+  'ivf-rows500': { sql: () => `CREATE INDEX vi ON v USING ivfflat (embedding vector_cosine_ops) WITH (lists = ${lists(vectors.length / 500)})`, search: ['ivfflat.probes', [57, 80, 114, 160, 200]] },
+  'ivf-rows2000': { sql: () => `CREATE INDEX vi ON v USING ivfflat (embedding vector_cosine_ops) WITH (lists = ${lists(vectors.length / 2000)})`, search: ['ivfflat.probes', [20, 25, 29, 32, 40]] },
+  'ivf-rows4000': { sql: () => `CREATE INDEX vi ON v USING ivfflat (embedding vector_cosine_ops) WITH (lists = ${lists(vectors.length / 4000)})`, search: ['ivfflat.probes', [10, 12, 15, 20]] },
+  'ivf-pglite-rows1000': { sql: () => `CREATE INDEX vi ON v USING ivfflat (embedding vector_cosine_ops) WITH (lists = ${lists(vectors.length / 1000)})`, search: ['ivfflat.probes', [57, 80, 114]] },
+  'ivf-half-rows1000': { sql: () => `CREATE INDEX vi ON v USING ivfflat ((embedding::halfvec(${dims})) halfvec_cosine_ops) WITH (lists = ${lists(vectors.length / 1000)})`, search: ['ivfflat.probes', [57, 80, 114]], half: true },
   'ivf-half-sqrt': { sql: () => `CREATE INDEX vi ON v USING ivfflat ((embedding::halfvec(${dims})) halfvec_cosine_ops) WITH (lists = ${lists(Math.sqrt(vectors.length))})`, search: ['ivfflat.probes', [10, 20, 40]], half: true },
 };
 const memory = args.memory ?? '512MB';

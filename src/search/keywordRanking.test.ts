@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ChunkRecord, FileWrite, ProjectStore } from '../store/projectStore.js';
-import { toVectorLiteral } from '../store/projectStore.js';
+import { EMBEDDINGS_PENDING_KEY, toVectorLiteral } from '../store/projectStore.js';
 import { testBackends } from '../testing/testBackends.js';
 import { removeTemporaryDirectories } from '../testing/testEnvironment.js';
 import { chunkFields } from '../tokens/chunkFields.js';
@@ -139,6 +139,44 @@ for (const backend of testBackends()) {
       const rebuilt = await store.keywordRanking(['zebra'], [], 10, {});
       assert.equal(rebuilt.source, 'postings');
       assert.deepEqual(rebuilt.hits, afterWrite.hits);
+    });
+
+    test('after a few files change, the postings are refreshed from the last full read and still rank exactly as the SQL does', async () => {
+      const { files, word } = zipfCorpus();
+      await replaceAll(files);
+      // Vectors still being computed: postings only, as for a project too large to hold its vectors.
+      await store.setMeta(EMBEDDINGS_PENDING_KEY, -1);
+      try {
+        assert.equal(await store.readIntoMemory(), true);
+        const reads = { ...store.memoryReads };
+        const rewritten = { ...file(files[3].path, 'python', [{ symbol: 'quokka_jump', content: `quokka ${word()} ${word()} wbaq` }]) };
+        await store.writeFiles([rewritten, file('late/added.py', 'python', [{ symbol: 'zebra_crossing', content: `def zebra_crossing(): ${word()} wbaq()` }])]);
+        await store.deleteFiles([files[7].path, files[8].path]);
+        assert.equal(await store.readIntoMemory(), true);
+        assert.deepEqual(store.memoryReads, { full: reads.full, refreshed: reads.refreshed + 1 }, 'refreshed, not read again');
+        const pathIds = (await store.filePaths()).filter((entry) => entry.path.startsWith('pkg3/') || entry.path.startsWith('late/')).map((entry) => entry.id);
+        const filterSets = [{}, { languages: ['javascript'] }, { extensions: ['py'], fileIds: pathIds }];
+        for (let q = 0; q < 30; q++) {
+          const words = [...new Set([...Array.from({ length: 1 + (q % 4) }, word), ...(q % 3 === 0 ? ['quokka'] : q % 3 === 1 ? ['zebra'] : [])])];
+          const { expansions } = fullTextQuery(words.join(' '));
+          const filters = filterSets[q % 3];
+          const memory = await store.keywordRanking(words, expansions, 40, filters);
+          const sql = await store.keywordRanking(words, expansions, 40, filters, { exhaustive: true });
+          assert.equal(memory.source, 'postings');
+          assert.deepEqual(memory.hits, sql.hits, `query ${words.join(' ')}, filters ${JSON.stringify(filters)}`);
+          assert.deepEqual(memory.terms, sql.terms, 'the same document frequencies');
+          assert.equal(memory.scored, sql.scored);
+        }
+        const zebra = await store.keywordRanking(['zebra'], [], 10, {});
+        assert.equal(zebra.hits.length, 1);
+        // Everything replaced: past the refresh's bound, read whole again.
+        await replaceAll(files);
+        assert.equal(await store.readIntoMemory(), true);
+        assert.deepEqual(store.memoryReads, { full: reads.full + 1, refreshed: reads.refreshed + 1 });
+        assert.equal((await store.keywordRanking(['zebra'], [], 10, {})).hits.length, 0);
+      } finally {
+        await store.setMeta(EMBEDDINGS_PENDING_KEY, 0);
+      }
     });
 
     test('the answer survives among thousands of matches of a common word (the oom_kill case)', async () => {

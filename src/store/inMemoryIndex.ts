@@ -8,7 +8,8 @@
 // answers searches. Ranking from memory takes the scoring SQL and the vector
 // query off that thread: a search then costs the database one query for its
 // results' rows.
-import { KeywordPostings } from './keywordPostings.js';
+import { visitTsvector } from './binaryCopy.js';
+import { KeywordPostings, RefreshedPostings, type PostingsIndex } from './keywordPostings.js';
 import { ChunkVectors } from './chunkVectors.js';
 import type { IndexStatistics } from './keywordRanking.js';
 import type { ChunkFilters } from './projectStore.js';
@@ -35,6 +36,10 @@ export const VECTORS_MAX_FLOATS = 4_000_000;
 const BUILD_PAGE = 500;
 /** Document frequencies read per query before the chunks. */
 const LEXEME_PAGE = 20_000;
+/** Chunk ids read per query when bringing a read up to date. */
+const ID_PAGE = 20_000;
+/** Past this share of a full read's chunks changed (deleted plus added), it is read whole again instead of refreshed. */
+const REFRESH_MAX_CHANGED_SHARE = 0.2;
 
 export interface ChunkRow {
   id: string | number;
@@ -54,6 +59,20 @@ export class ChunkColumns {
   private readonly extensions: string[] = [];
   // One copy of each language and extension string, not one per row read.
   private readonly names = new Map<string, string>();
+
+  /** Another set of columns holding the same chunks, to append to without changing these. */
+  copy(): ChunkColumns {
+    const copy = new ChunkColumns();
+    // A loop: spreading 455k elements into push() overflows the argument limit.
+    for (let slot = 0; slot < this.ids.length; slot++) {
+      copy.ids.push(this.ids[slot]);
+      copy.fileIds.push(this.fileIds[slot]);
+      copy.languages.push(this.languages[slot]);
+      copy.extensions.push(this.extensions[slot]);
+    }
+    for (const [name] of this.names) copy.names.set(name, name);
+    return copy;
+  }
 
   /** Appends a chunk and returns its slot. */
   push(row: ChunkRow): number {
@@ -83,9 +102,20 @@ export class ChunkColumns {
 }
 
 export interface InMemoryIndex {
-  postings: KeywordPostings;
+  postings: PostingsIndex;
   /** Null when the vectors were not read (too many, or some still being computed). */
   vectors: ChunkVectors | null;
+  /** The read of every chunk this index is, or is refreshed from (refreshInMemoryIndex). */
+  fullRead: FullRead;
+}
+
+export interface FullRead {
+  columns: ChunkColumns;
+  postings: KeywordPostings;
+  /** The highest chunk id read (0 for none): chunk ids only grow, so later chunks have higher ones. */
+  lastId: number;
+  /** Whether the vectors were read with it. */
+  withVectors: boolean;
 }
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve)); // requests that arrived meanwhile start first
@@ -133,8 +163,62 @@ export async function buildInMemoryIndex(client: SqlClient, stop: () => boolean,
       postings.add(slot, row.vector);
       vectors?.add(slot, row.embedding ?? null);
     }
-    if (rows.length < BUILD_PAGE) return { postings: postings.seal(), vectors: vectors?.seal() ?? null };
+    if (rows.length < BUILD_PAGE) {
+      const lastId = columns.ids.length > 0 ? columns.ids[columns.ids.length - 1] : 0;
+      postings.seal();
+      return { postings, vectors: vectors?.seal() ?? null, fullRead: { columns, postings, lastId, withVectors: vectors !== null } };
+    }
     after = Number(rows[rows.length - 1].id);
     await nextTurn();
   }
+}
+
+/**
+ * Brings a full read up to the chunks there are now without reading them all
+ * again (1.5 s instead of 17 s at 455k chunks): the ids still there,
+ * compared with the read's, say which chunks were deleted; the chunks with
+ * higher ids are the ones added. Keyword postings only (no vectors). Null if
+ * stopped, or when so much changed (or a chunk appeared below the read's last
+ * id, which a restore could do) that a full read is the better answer.
+ */
+export async function refreshInMemoryIndex(client: SqlClient, base: FullRead, stop: () => boolean): Promise<InMemoryIndex | null> {
+  const { ids } = base.columns;
+  const changedAtMost = Math.max(1, Math.floor(ids.length * REFRESH_MAX_CHANGED_SHARE));
+  const dead = new Uint8Array(ids.length);
+  let deleted = 0;
+  let slot = 0;
+  for (let after = 0; ; ) {
+    if (stop()) return null;
+    const rows = await client.query<{ id: string | number }>(`SELECT id FROM chunks WHERE id > $1 AND id <= $2 ORDER BY id LIMIT ${ID_PAGE}`, [after, base.lastId]);
+    for (const row of rows) {
+      const id = Number(row.id);
+      for (; slot < ids.length && ids[slot] < id; slot++, deleted++) dead[slot] = 1;
+      if (slot === ids.length || ids[slot] !== id) return null;
+      slot++;
+    }
+    if (deleted > changedAtMost) return null;
+    if (rows.length < ID_PAGE) break;
+    after = Number(rows[rows.length - 1].id);
+    await nextTurn();
+  }
+  for (; slot < ids.length; slot++, deleted++) dead[slot] = 1;
+  const added: ChunkRow[] = [];
+  for (let after = base.lastId; ; ) {
+    if (stop()) return null;
+    const rows = await client.query<ChunkRow>(
+      `SELECT id, file_id, language, extension, search_vector::text AS vector FROM chunks WHERE id > $1 ORDER BY id LIMIT ${BUILD_PAGE}`,
+      [after],
+    );
+    added.push(...rows);
+    if (deleted + added.length > changedAtMost) return null;
+    if (rows.length < BUILD_PAGE) break;
+    after = Number(rows[rows.length - 1].id);
+    await nextTurn();
+  }
+  const columns = base.columns.copy();
+  const frequencies = new Map<string, number>();
+  for (const row of added) visitTsvector(row.vector, (lexeme) => frequencies.set(lexeme, (frequencies.get(lexeme) ?? 0) + 1));
+  const addedPostings = new KeywordPostings(columns, frequencies);
+  for (const row of added) addedPostings.add(columns.push(row), row.vector);
+  return { postings: new RefreshedPostings(columns, base.postings, dead, addedPostings.seal()), vectors: null, fullRead: base };
 }

@@ -61,8 +61,6 @@ export class KeywordPostings {
   private next: Int32Array | null;
   private readonly slots: Int32Array;
   private readonly ranks: Float32Array;
-  /** Per-slot score sums for rank(), reused (zeroed after each use through the slots it touched). */
-  private totals = new Float64Array(0);
 
   /** `frequencies`: how many chunks hold each lexeme, as lexeme_stats says; add() must then bring exactly those. */
   constructor(
@@ -116,12 +114,19 @@ export class KeywordPostings {
 
   /** How many chunks hold each of `lexemes` (the lengths of their posting lists); lexemes no chunk holds are absent. */
   documentFrequencies(lexemes: string[]): Map<string, number> {
-    const frequencies = new Map<string, number>();
+    return this.liveFrequencies(lexemes, null);
+  }
+
+  /** documentFrequencies, not counting the chunks in `dead` slots. */
+  liveFrequencies(lexemes: string[], dead: Uint8Array | null, into = new Map<string, number>()): Map<string, number> {
     for (const lexeme of lexemes) {
       const range = this.ranges.get(lexeme);
-      if (range !== undefined) frequencies.set(lexeme, this.starts[range + 1] - this.starts[range]);
+      if (range === undefined) continue;
+      let count = this.starts[range + 1] - this.starts[range];
+      if (dead) for (let at = this.starts[range]; at < this.starts[range + 1]; at++) count -= dead[this.slots[at]];
+      if (count > 0) into.set(lexeme, (into.get(lexeme) ?? 0) + count);
     }
-    return frequencies;
+    return into;
   }
 
   /**
@@ -131,34 +136,91 @@ export class KeywordPostings {
    * order. Term at a time into a dense array of sums, then the best `limit`
    * kept in a heap: at 455k chunks a common term holds ~100k postings.
    */
-  rank(terms: { lexeme: string; weight: number }[], stats: IndexStatistics, limit: number, filters: ChunkFilters): { hits: KeywordHit[]; scored: number } {
-    const allowed = this.chunks.filter(filters);
-    const { ids, fileIds } = this.chunks;
-    if (this.totals.length < ids.length) this.totals = new Float64Array(ids.length);
-    const totals = this.totals;
-    const touched: number[] = [];
-    const share = (term: { weight: number }, at: number, slot: number) => scoreShare(term.weight, this.ranks[at], this.lengths[slot], stats.averageLength);
+  rank(terms: RankedTerm[], stats: IndexStatistics, limit: number, filters: ChunkFilters): { hits: KeywordHit[]; scored: number } {
+    return rankLayers(this.chunks, [{ postings: this, dead: null }], terms, stats, limit, filters);
+  }
+
+  /** Adds each term's share into `totals` for every chunk of these lists that holds it, except `dead` ones and those `allowed` refuses; first-touched slots go to `touched`. */
+  accumulate(terms: RankedTerm[], averageLength: number, totals: Float64Array, touched: number[], allowed: ((slot: number) => boolean) | null, dead: Uint8Array | null): void {
     for (const term of terms) {
       const range = this.ranges.get(term.lexeme);
       if (range === undefined) continue;
       for (let at = this.starts[range]; at < this.starts[range + 1]; at++) {
         const slot = this.slots[at];
-        if (allowed && !allowed(slot)) continue;
+        if ((dead && dead[slot]) || (allowed && !allowed(slot))) continue;
         if (totals[slot] === 0) touched.push(slot);
-        totals[slot] += share(term, at, slot);
+        totals[slot] += scoreShare(term.weight, this.ranks[at], this.lengths[slot], averageLength);
       }
     }
-    const best = bestSlots(touched, totals, ids, limit);
-    for (const slot of touched) totals[slot] = 0;
-    const hits = best.map((slot) => {
-      const termScores = terms.map((term) => {
-        const range = this.ranges.get(term.lexeme);
-        const at = range === undefined ? -1 : binarySearch(this.slots, this.starts[range], this.starts[range + 1], slot);
-        return at < 0 ? 0 : share(term, at, slot);
-      });
-      return { id: ids[slot], fileId: fileIds[slot], termScores, score: termScores.reduce((sum, value) => sum + value, 0) };
+  }
+
+  /** One term's share of the chunk in `slot`; 0 when these lists do not have it holding the term. */
+  shareOf(term: RankedTerm, slot: number, averageLength: number): number {
+    const range = this.ranges.get(term.lexeme);
+    const at = range === undefined ? -1 : binarySearch(this.slots, this.starts[range], this.starts[range + 1], slot);
+    return at < 0 ? 0 : scoreShare(term.weight, this.ranks[at], this.lengths[slot], averageLength);
+  }
+}
+
+type RankedTerm = { lexeme: string; weight: number };
+
+/** What the ranking reads: one read of the chunks, or one with the changes since on top (RefreshedPostings). */
+export interface PostingsIndex {
+  documentFrequencies(lexemes: string[]): Map<string, number>;
+  rank(terms: RankedTerm[], stats: IndexStatistics, limit: number, filters: ChunkFilters): { hits: KeywordHit[]; scored: number };
+}
+
+/** Per-slot score sums, reused by every ranking (zeroed after each through the slots it touched; rankings are synchronous). */
+let sharedTotals = new Float64Array(0);
+
+/** Ranks over posting lists whose slots are disjoint (a chunk is in one layer), all numbered in `columns`. */
+function rankLayers(
+  columns: ChunkColumns,
+  layers: { postings: KeywordPostings; dead: Uint8Array | null }[],
+  terms: RankedTerm[],
+  stats: IndexStatistics,
+  limit: number,
+  filters: ChunkFilters,
+): { hits: KeywordHit[]; scored: number } {
+  const allowed = columns.filter(filters);
+  const { ids, fileIds } = columns;
+  if (sharedTotals.length < ids.length) sharedTotals = new Float64Array(ids.length);
+  const totals = sharedTotals;
+  const touched: number[] = [];
+  for (const { postings, dead } of layers) postings.accumulate(terms, stats.averageLength, totals, touched, allowed, dead);
+  const best = bestSlots(touched, totals, ids, limit);
+  for (const slot of touched) totals[slot] = 0;
+  const hits = best.map((slot) => {
+    const termScores = terms.map((term) => {
+      let share = 0;
+      for (const { postings } of layers) share ||= postings.shareOf(term, slot, stats.averageLength);
+      return share;
     });
-    return { hits, scored: touched.length };
+    return { id: ids[slot], fileId: fileIds[slot], termScores, score: termScores.reduce((sum, value) => sum + value, 0) };
+  });
+  return { hits, scored: touched.length };
+}
+
+/**
+ * A full read of the chunks (`base`) brought up to a later generation without
+ * reading it all again: the chunks deleted since are `dead` slots, those
+ * added since (higher ids: ids only grow) are `added`'s, numbered after the
+ * base's in `columns`. Ranks exactly as a full read of that generation would.
+ */
+export class RefreshedPostings implements PostingsIndex {
+  constructor(
+    private readonly columns: ChunkColumns,
+    private readonly base: KeywordPostings,
+    private readonly dead: Uint8Array,
+    private readonly added: KeywordPostings,
+  ) {}
+
+  documentFrequencies(lexemes: string[]): Map<string, number> {
+    return this.added.liveFrequencies(lexemes, null, this.base.liveFrequencies(lexemes, this.dead));
+  }
+
+  rank(terms: RankedTerm[], stats: IndexStatistics, limit: number, filters: ChunkFilters): { hits: KeywordHit[]; scored: number } {
+    return rankLayers(this.columns, [{ postings: this.base, dead: this.dead }, { postings: this.added, dead: null }], terms, stats, limit, filters);
   }
 }
 

@@ -22,7 +22,7 @@
 // reports.
 import type { SqlClient } from './sqlClient.js';
 import type { ChunkFilters } from './projectStore.js';
-import type { KeywordPostings } from './keywordPostings.js';
+import type { PostingsIndex } from './keywordPostings.js';
 
 /** ts_rank weights for D (code), C (comments), B (directories), A (file and symbol names). */
 export const FIELD_RANK_WEIGHTS = '{0.3, 0.5, 0.35, 1.0}';
@@ -102,7 +102,7 @@ export interface RankingSources {
   /** Champion lists of common terms, cached per index generation. */
   champions?: (lexeme: string) => Promise<Champions>;
   /** When ready: the generation's postings in memory, which rank exhaustively without scoring SQL. */
-  postings?: KeywordPostings;
+  postings?: PostingsIndex;
   filters?: ChunkFilters;
 }
 

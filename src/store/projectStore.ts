@@ -4,7 +4,7 @@ import { UserError } from '../errors/userError.js';
 import { applyMigrations } from './migrations.js';
 import type { SqlClient } from './sqlClient.js';
 import { BinaryCopyWriter, parseTsvectorLiteral, parseVectorLiteral } from './binaryCopy.js';
-import { buildInMemoryIndex, postingsFitInMemory, VECTORS_MAX_FLOATS, type InMemoryIndex } from './inMemoryIndex.js';
+import { buildInMemoryIndex, postingsFitInMemory, refreshInMemoryIndex, VECTORS_MAX_FLOATS, type FullRead, type InMemoryIndex } from './inMemoryIndex.js';
 import { computeChampions, coveredShare, documentFrequencies, rankKeywords, type Champions, type IndexStatistics, type RankingOptions, type KeywordRanking, type KeywordTerm } from './keywordRanking.js';
 
 import { defaultModelChangeNote } from '../embed/modelChange.js';
@@ -239,7 +239,11 @@ export class ProjectStore {
   private probes: number | undefined;
   /** Keyword postings and vectors in memory (inMemoryIndex.ts) for one generation (see noteSearch). */
   private memory: { generation: string; index: InMemoryIndex } | null = null;
+  /** The last read of every chunk, kept across writes: the next generation is refreshed from it. */
+  private lastFullRead: FullRead | null = null;
   private memoryBuild: Promise<void> | null = null;
+  /** How the index was brought into memory so far (tests, diagnostics). */
+  readonly memoryReads = { full: 0, refreshed: 0 };
   private searchesThisGeneration = 0;
   /** Whether this store has answered a search since it was opened. */
   private searched = false;
@@ -689,9 +693,18 @@ export class ProjectStore {
       const embedder = await this.embedder();
       const pending = await this.getMeta<number>(EMBEDDINGS_PENDING_KEY);
       const dimensions = embedder && !pending && chunks * embedder.dimensions <= VECTORS_MAX_FLOATS ? embedder.dimensions : null;
-      const built = await buildInMemoryIndex(this.client, () => this.closing, dimensions);
+      const stop = () => this.closing;
+      // Without vectors to read, the last full read is brought up to date instead of read again.
+      const base = this.lastFullRead;
+      const refreshed = base && !base.withVectors && dimensions === null ? await refreshInMemoryIndex(this.client, base, stop) : null;
+      if (!refreshed) this.lastFullRead = null; // not held twice while the next one is read
+      const built = refreshed ?? (await buildInMemoryIndex(this.client, stop, dimensions));
       // Kept only if no write committed while the pages were read.
-      if (built && !this.closing && (await this.generation()) === generation && this.cachedGeneration === generation) this.memory = { generation, index: built };
+      if (built && !this.closing && (await this.generation()) === generation && this.cachedGeneration === generation) {
+        this.memory = { generation, index: built };
+        this.lastFullRead = built.fullRead;
+        this.memoryReads[refreshed ? 'refreshed' : 'full']++;
+      }
     })()
       .catch(() => undefined)
       .finally(() => {
