@@ -17,7 +17,7 @@ import type { SqlClient } from './sqlClient.js';
 
 /**
  * Projects with more postings (chunk × distinct lexeme pairs) keep the SQL
- * ranking: postings take 8 bytes each (320 MB at this bound), plus the
+ * ranking: postings take 6 bytes each (240 MB at this bound), plus the
  * lexemes' map. The 10,000-file benchmark corpus has 25M (455,824 chunks).
  */
 export const POSTINGS_MAX_ENTRIES = 40_000_000;

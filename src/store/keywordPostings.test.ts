@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { tsvectorPosition, visitTsvector } from './binaryCopy.js';
 import { ChunkColumns } from './inMemoryIndex.js';
-import { KeywordPostings, PostingsMismatchError, singleLexemeRank } from './keywordPostings.js';
+import { KeywordPostings, PostingsMismatchError, RankColumn, singleLexemeRank } from './keywordPostings.js';
 
 test("a tsvector's text form: quoted and escaped lexemes, weights, lexemes without positions", () => {
   const seen: [string, number[]][] = [];
@@ -56,4 +56,13 @@ test('postings laid out from lexeme_stats refuse chunks that disagree with it (a
   assert.throws(() => postingsOf(["'cache':1", "'cache':2"], [['cache', 1]]), PostingsMismatchError);
   assert.throws(() => postingsOf(["'cache':1"], [['cache', 1], ['gone', 1]]), PostingsMismatchError);
   assert.deepEqual(postingsOf(["'cache':1", "'cache':2 'x':3"], [['cache', 2], ['x', 1]]).documentFrequencies(['cache', 'x', 'y']), new Map([['cache', 2], ['x', 1]]));
+});
+
+test('ranks are kept as codes of their distinct values, and as float4 values once there are more than codes', () => {
+  const ranks = [0.25, 0.5, 0.25, 0.125, 0.5, 0.75, 0.0625].map(Math.fround);
+  for (const distinct of [65_536, 3]) {
+    const column = new RankColumn(ranks.length, distinct);
+    ranks.forEach((rank, at) => column.set(at, rank));
+    assert.deepEqual(ranks.map((_, at) => column.get(at)), ranks, `${distinct} codes`);
+  }
 });
