@@ -122,6 +122,15 @@ export interface FullRead {
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve)); // requests that arrived meanwhile start first
 
+/** The next page of chunks after chunk id `after`, in id order: what the postings (and, with `withVectors`, the vectors) are read from. */
+function chunkPage(client: SqlClient, after: number, withVectors: boolean): Promise<ChunkRow[]> {
+  const embedding = withVectors ? ', embedding::text AS embedding' : '';
+  return client.query<ChunkRow>(
+    `SELECT id, file_id, language, extension, search_vector::text AS vector${embedding} FROM chunks WHERE id > $1 ORDER BY id LIMIT ${BUILD_PAGE}`,
+    [after],
+  );
+}
+
 /** Every lexeme's document frequency from lexeme_stats, a page at a time. */
 async function readDocumentFrequencies(client: SqlClient, stop: () => boolean): Promise<[string, number][] | null> {
   const frequencies: [string, number][] = [];
@@ -152,14 +161,10 @@ export async function buildInMemoryIndex(client: SqlClient, stop: () => boolean,
   const postings = new KeywordPostings(columns, frequencies);
   frequencies.length = 0;
   const vectors = dimensions ? new ChunkVectors(columns, dimensions) : null;
-  const embedding = vectors ? ', embedding::text AS embedding' : '';
   let after = 0;
   for (;;) {
     if (stop()) return null;
-    const rows = await client.query<ChunkRow>(
-      `SELECT id, file_id, language, extension, search_vector::text AS vector${embedding} FROM chunks WHERE id > $1 ORDER BY id LIMIT ${BUILD_PAGE}`,
-      [after],
-    );
+    const rows = await chunkPage(client, after, vectors !== null);
     for (const row of rows) {
       const slot = columns.push(row);
       postings.add(slot, row.vector);
@@ -207,10 +212,7 @@ export async function refreshInMemoryIndex(client: SqlClient, base: FullRead, st
   const added: ChunkRow[] = [];
   for (let after = base.lastId; ; ) {
     if (stop()) return null;
-    const rows = await client.query<ChunkRow>(
-      `SELECT id, file_id, language, extension, search_vector::text AS vector FROM chunks WHERE id > $1 ORDER BY id LIMIT ${BUILD_PAGE}`,
-      [after],
-    );
+    const rows = await chunkPage(client, after, false);
     added.push(...rows);
     if (deleted + added.length > changedAtMost) return null;
     if (rows.length < BUILD_PAGE) break;
