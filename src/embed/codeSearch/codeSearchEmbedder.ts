@@ -24,13 +24,14 @@ export class CodeSearchEmbedder implements Embedder {
   readonly id: string;
   readonly dimensions: number;
   private readonly hasher: FeatureHasher;
-  private readonly sum: Float32Array;
+  // Float64: V8 adds in doubles, so a Float32Array would round at every store.
+  private readonly sum: Float64Array;
 
   constructor(private readonly model: CodeSearchModel) {
     this.id = model.header.id;
     this.dimensions = model.header.dims;
     this.hasher = new FeatureHasher(model.header);
-    this.sum = new Float32Array(this.dimensions);
+    this.sum = new Float64Array(this.dimensions);
   }
 
   async embedDocuments(texts: string[]): Promise<Float32Array[]> {
@@ -62,7 +63,7 @@ export class CodeSearchEmbedder implements Embedder {
   }
 
   /** Σ √count · weight · row over the text's buckets; undefined when no token is known. */
-  private pool(text: string, codeSide: boolean): Float32Array | undefined {
+  private pool(text: string, codeSide: boolean): Float64Array | undefined {
     const { size, buckets, counts } = this.hasher.count(text, codeSide);
     const { table } = this.model;
     const weights = codeSide ? this.model.codeWeights : this.model.queryWeights;
@@ -76,7 +77,15 @@ export class CodeSearchEmbedder implements Embedder {
       if (weight === 0) continue;
       any = true;
       const offset = bucket * dims;
-      for (let d = 0; d < dims; d++) sum[d] += weight * table[offset + d];
+      let d = 0;
+      // Four at a time: fewer loop checks in the one loop that runs per bucket and dimension.
+      for (; d + 4 <= dims; d += 4) {
+        sum[d] += weight * table[offset + d];
+        sum[d + 1] += weight * table[offset + d + 1];
+        sum[d + 2] += weight * table[offset + d + 2];
+        sum[d + 3] += weight * table[offset + d + 3];
+      }
+      for (; d < dims; d++) sum[d] += weight * table[offset + d];
     }
     return any ? sum : undefined;
   }
