@@ -10,6 +10,7 @@ import { codeTokens } from '../tokens/codeTokens.js';
 import { queryTerms } from '../tokens/searchLexemes.js';
 import type { KeywordTerm } from '../store/keywordRanking.js';
 import { withFileEvidence } from './fileEvidence.js';
+import { asksAboutTests, lowerTestFiles } from './testFiles.js';
 import { WORD_VECTOR_EMBEDDER_ID } from '../embed/wordVectorEmbedder.js';
 
 import type { SearchMode } from './searchModes.js';
@@ -202,11 +203,21 @@ async function rankedIds(
     const { words, expansions } = fullTextQuery(request.query);
     return withFileEvidence(await store.keywordRanking(words, expansions, count, filters));
   };
+  // Every mode ranks more candidates than it returns, so test files lowered
+  // (testFiles.ts) leave room for the code they test.
+  const testFiles = asksAboutTests(request.query) ? new Set<number>() : await store.testFileIds();
+  const best = (ranked: { id: number; score: number }[], fileOf: Map<number, number | undefined>) =>
+    lowerTestFiles(ranked, (hit) => fileOf.get(hit.id), testFiles).slice(0, request.limit);
+  const filesOf = (...lists: RankedChunk[][]) => new Map(lists.flat().map((hit) => [hit.id, hit.fileId]));
   switch (request.mode) {
-    case 'semantic':
-      return (await semantic(request.limit)).map((hit) => ({ id: hit.id, score: Math.max(0, Math.min(1, 1 - hit.value)) }));
-    case 'lexical':
-      return (await lexical(keywordCandidates)).slice(0, request.limit).map((hit) => ({ id: hit.id, score: hit.value }));
+    case 'semantic': {
+      const vectorHits = await semantic(testFiles.size > 0 ? candidates : request.limit);
+      return best(vectorHits.map((hit) => ({ id: hit.id, score: Math.max(0, Math.min(1, 1 - hit.value)) })), filesOf(vectorHits));
+    }
+    case 'lexical': {
+      const textHits = await lexical(keywordCandidates);
+      return best(textHits.map((hit) => ({ id: hit.id, score: hit.value })), filesOf(textHits));
+    }
     case 'hybrid': {
       // Keyword search needs no embedder: when the provider is down, hybrid
       // degrades to lexical results and says so instead of failing.
@@ -217,7 +228,7 @@ async function rankedIds(
       });
       const [vectorHits, textHits] = await Promise.all([vectorSearch, lexical(keywordCandidates)]);
       trace(vectorHits, textHits);
-      return fuse(vectorHits, textHits, request.limit, request.fusion);
+      return best(fuse(vectorHits, textHits, Infinity, request.fusion), filesOf(vectorHits, textHits));
     }
   }
 }

@@ -67,7 +67,8 @@ export class ChunkVectors {
       bestSlots[at] = slot;
       bestDistances[at] = distance;
     }
-    return bestSlots.map((slot, index) => ({ id: ids[slot], value: bestDistances[index] }));
+    const { fileIds } = this.chunks;
+    return bestSlots.map((slot, index) => ({ id: ids[slot], fileId: fileIds[slot], value: bestDistances[index] }));
   }
 }
 

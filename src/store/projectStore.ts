@@ -1,6 +1,7 @@
 // All SQL of one project's index: files, chunks, embeddings and metadata.
 // Backend-neutral: it talks to a SqlClient, PGlite or a PostgreSQL server.
 import { UserError } from '../errors/userError.js';
+import { isTestPath } from '../scan/testPaths.js';
 import { applyMigrations } from './migrations.js';
 import type { SqlClient } from './sqlClient.js';
 import { BinaryCopyWriter, parseTsvectorLiteral, parseVectorLiteral } from './binaryCopy.js';
@@ -60,7 +61,7 @@ export interface RankedChunk {
   value: number;
   /** Full text only: share of the query's term weight (IDF) this chunk contains, in [0, 1]. */
   coverage?: number;
-  /** Full text only: the chunk's file, for file-level evidence. */
+  /** The chunk's file (file-level evidence, test files lowered); absent only in hand-made lists. */
   fileId?: number;
 }
 
@@ -231,6 +232,7 @@ async function insertChunkRows(tx: SqlClient, chunks: { file: FileWrite; chunk: 
 
 export class ProjectStore {
   private filePathsCache: { id: number; path: string }[] | null = null;
+  private testFileIdsCache: Set<number> | null = null;
   private countsCache: IndexCounts | null = null;
   private statisticsCache: IndexStatistics | null = null;
   /** Champion lists of common lexemes (keywordRanking.ts), valid for one index generation like the statistics. */
@@ -382,6 +384,13 @@ export class ProjectStore {
     return this.filePathsCache;
   }
 
+  /** Files whose paths say they hold tests (scan/testPaths.ts), cached with the paths. */
+  async testFileIds(): Promise<Set<number>> {
+    const files = await this.filePaths();
+    if (this.testFileIdsCache === null) this.testFileIdsCache = new Set(files.filter((file) => isTestPath(file.path)).map((file) => file.id));
+    return this.testFileIdsCache;
+  }
+
   /** Stored vectors for chunk hashes already in the index, so unchanged code is never embedded twice. */
   async embeddingsFor(contentHashes: string[]): Promise<Map<string, string>> {
     if (contentHashes.length === 0) return new Map();
@@ -511,6 +520,7 @@ export class ProjectStore {
   /** Cached per write: search reads file paths and counts on every query. */
   private invalidateCaches(): void {
     this.filePathsCache = null;
+    this.testFileIdsCache = null;
     this.countsCache = null;
     this.statisticsCache = null;
     this.championCache.clear();
@@ -627,14 +637,14 @@ export class ProjectStore {
     // probes is the index's own (it grows with its lists): set for this query only.
     const rows = await this.client.transaction(async (tx) => {
       await tx.exec(`SET LOCAL ivfflat.probes = ${probes}`);
-      return tx.query<{ id: string; distance: number }>(
-        `SELECT id, embedding <=> $1::vector AS distance FROM chunks
+      return tx.query<{ id: string; file_id: number; distance: number }>(
+        `SELECT id, file_id, embedding <=> $1::vector AS distance FROM chunks
          WHERE embedding IS NOT NULL AND ${where} ORDER BY embedding <=> $1::vector LIMIT $2`,
         params,
       );
     });
     return rows
-      .map((row) => ({ id: Number(row.id), value: Number(row.distance) }))
+      .map((row) => ({ id: Number(row.id), fileId: Number(row.file_id), value: Number(row.distance) }))
       .sort((a, b) => a.value - b.value);
   }
 
