@@ -183,7 +183,8 @@ export function createMcpServer(api: CodebaseApi, logger: Logger, home?: string)
       title: 'Search code',
       description:
         'Search an indexed repository by meaning and keywords (hybrid by default). Ask natural-language questions ' +
-        '("where are passwords hashed?") or give identifiers. Returns ranked snippets with path, line range, symbol and a score in [0, 1], within max_tokens.',
+        '("where are passwords hashed?") or give identifiers. Implementation ranks above test files unless the question mentions tests. ' +
+        'Returns ranked snippets with path, line range, symbol and a score in [0, 1], within max_tokens.',
       inputSchema: searchRequest,
       outputSchema: searchOutput,
       annotations: { readOnlyHint: true },
