@@ -53,7 +53,7 @@ export function formatReport(result: BenchmarkResult, checks: TargetCheck[]): st
       ['no change', formatMs(noChange.wallMs), formatMs(noChange.cpuMs), noChange.filesPerSecond.toFixed(0), '-', String(noChange.filesIndexed), String(noChange.totalChunks)],
       ['one file changed', formatMs(oneFileChanged.wallMs), formatMs(oneFileChanged.cpuMs), oneFileChanged.filesPerSecond.toFixed(0), '-', String(oneFileChanged.filesIndexed), String(oneFileChanged.totalChunks)],
     ]).map((line) => `  ${line}`),
-    ...formatStages(full.stages),
+    ...formatStages(full.stages, full.stagesCpu),
     `  peak memory (RSS): ${formatBytes(result.memory.peakRssBytes)} (${formatBytes(result.memory.peakRssWithYardstickBytes ?? result.memory.peakRssBytes)} with the ripgrep runs); load average ${result.load.atStart} at the start, ${result.load.atEnd} at the end (${result.machine.cores} cores)`,
     '',
     `Search latency (${result.settings.queries} queries per mode after ${result.settings.warmupQueries} warm-up, limit ${result.settings.limit}${searchSource(result.setup)})`,
@@ -74,13 +74,14 @@ export function formatReport(result: BenchmarkResult, checks: TargetCheck[]): st
   return lines.join('\n');
 }
 
-/** The full index's stage profile, one line (preparation runs on a worker, beside embedding and writing). */
-function formatStages(stages: IndexStages | undefined): string[] {
+/** The full index's stage profile, one line (preparation runs on workers, beside embedding and writing); `wall / cpu` where CPU was measured. */
+function formatStages(stages: IndexStages | undefined, cpu: IndexStages | undefined): string[] {
   if (!stages) return [];
-  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const seconds = (ms: number) => (ms / 1000).toFixed(1);
+  const stage = (name: keyof IndexStages) => (cpu ? `${seconds(stages[name])} / ${seconds(cpu[name])} s` : `${seconds(stages[name])} s`);
   return [
-    `  full index stages (wall): scan ${seconds(stages.scan)}; on the worker: read ${seconds(stages.read)}, parse+chunk ${seconds(stages.parse)}, lexemes ${seconds(stages.lexemes)};` +
-      ` main thread: waiting for the worker ${seconds(stages.waitForPreparation)}, embed ${seconds(stages.embed)}, write ${seconds(stages.write)}, backfill ${seconds(stages.backfill)}, vector index ${seconds(stages.vectorIndex)}, finalise ${seconds(stages.finalise)}`,
+    `  full index stages (${cpu ? 'wall / cpu of its thread' : 'wall'}): scan ${stage('scan')}; on the workers: read ${stage('read')}, parse+chunk ${stage('parse')}, lexemes ${stage('lexemes')};` +
+      ` main thread: waiting for the workers ${stage('waitForPreparation')}, embed ${stage('embed')}, write ${stage('write')}, backfill ${stage('backfill')}, vector index ${stage('vectorIndex')}, finalise ${stage('finalise')}`,
   ];
 }
 

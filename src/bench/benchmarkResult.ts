@@ -29,6 +29,8 @@ export interface IndexMeasurement {
   errors: number;
   /** Wall ms per stage of the run (IndexStages: preparation on a worker overlaps embedding and writing). Absent in results from before it was recorded. */
   stages?: IndexStages;
+  /** CPU ms per stage, of the thread that ran it (Linux); absent where not measured. */
+  stagesCpu?: IndexStages;
 }
 
 export interface SearchMeasurement extends LatencyStats {

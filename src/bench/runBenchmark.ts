@@ -58,6 +58,7 @@ function measurement(summary: IndexSummary, wallMs: number, cpuMs: number): Inde
     chunksPerSecond: Math.round((summary.chunksWritten / seconds) * 10) / 10,
     errors: summary.errors.length,
     stages: summary.stages,
+    ...(summary.stagesCpu ? { stagesCpu: summary.stagesCpu } : {}),
   };
 }
 

@@ -69,6 +69,11 @@ for (const backend of testBackends()) {
       assert.ok(stages.parse > 0 && stages.write > 0 && stages.vectorIndex > 0, `every stage that ran took time: ${JSON.stringify(stages)}`);
       const mainThread = stages.scan + stages.waitForPreparation + stages.embed + stages.write + stages.backfill + stages.vectorIndex + stages.finalise;
       assert.ok(mainThread <= summary.durationMs + 5, 'the main thread\'s stages are parts of the run');
+      // Linux says how long each thread ran: a stage's CPU time is at most its wall time (rounding aside), and the busy stages used some.
+      const cpu = summary.stagesCpu;
+      assert.ok(cpu, 'stage CPU times on Linux');
+      for (const stage of Object.keys(stages) as (keyof typeof stages)[]) assert.ok(cpu[stage] <= stages[stage] + 2, `${stage}: ${cpu[stage]} ms CPU within ${stages[stage]} ms wall`);
+      assert.ok(cpu.parse > 0 && cpu.write > 0, `the parse and the writes took CPU: ${JSON.stringify(cpu)}`);
     });
 
     test('a second run over an unchanged repository re-chunks and re-embeds nothing', async () => {

@@ -11,6 +11,7 @@ import type { FileWrite, ProjectStore, StoredFileState } from '../store/projectS
 import { EMBEDDINGS_PENDING_KEY, toVectorLiteral } from '../store/projectStore.js';
 import { prepareFiles, unchangedByStat, type PreparedBatch } from './prepareFiles.js';
 import { PREPARATION_THREADS, prepareOnThread } from './preparationThread.js';
+import { threadCpuMs } from './threadCpu.js';
 
 export type IndexPhase = 'scanning' | 'removing' | 'indexing' | 'embedding' | 'finalizing' | 'done';
 
@@ -55,6 +56,8 @@ export interface IndexSummary {
   changes?: FileChanges;
   /** Where the run's time went, wall ms per stage (IndexStages). */
   stages: IndexStages;
+  /** The same stages in CPU ms of the thread that ran each (threadCpu.ts); null where the system has no per-thread clock. */
+  stagesCpu: IndexStages | null;
 }
 
 /**
@@ -76,6 +79,10 @@ export interface IndexStages {
   vectorIndex: number;
   /** ANALYZE and the run's bookkeeping. */
   finalise: number;
+}
+
+function noStages(): IndexStages {
+  return { scan: 0, read: 0, parse: 0, lexemes: 0, waitForPreparation: 0, embed: 0, write: 0, backfill: 0, vectorIndex: 0, finalise: 0 };
 }
 
 export interface FileChanges {
@@ -236,7 +243,8 @@ class IndexRun {
     leftOutByRule: [],
     notices: [],
     warnings: [],
-    stages: { scan: 0, read: 0, parse: 0, lexemes: 0, waitForPreparation: 0, embed: 0, write: 0, backfill: 0, vectorIndex: 0, finalise: 0 },
+    stages: noStages(),
+    stagesCpu: threadCpuMs() === null ? null : noStages(),
   };
   private readonly progress: IndexProgress = {
     phase: 'scanning',
@@ -253,15 +261,27 @@ class IndexRun {
     if (options.collectChanges) this.summary.changes = { added: [], changed: [], deleted: [] };
   }
 
-  /** Runs `work`, adding its wall time to `stage`. */
+  /** Runs `work`, adding its wall time (and this thread's CPU time) to `stage`. */
   async timed<T>(stage: keyof IndexStages, work: () => Promise<T>): Promise<T> {
     if (stage !== 'waitForPreparation') await this.yieldToForeground();
-    const started = performance.now();
+    const started = this.stageClock();
     try {
       return await work();
     } finally {
-      this.summary.stages[stage] += performance.now() - started;
+      this.addStage(stage, started);
     }
+  }
+
+  /** Wall and thread CPU clocks now, for addStage. */
+  stageClock(): { wall: number; cpu: number | null } {
+    return { wall: performance.now(), cpu: threadCpuMs() };
+  }
+
+  /** Adds the time since `started` (stageClock) to `stage`. */
+  addStage(stage: keyof IndexStages, started: { wall: number; cpu: number | null }): void {
+    this.summary.stages[stage] += performance.now() - started.wall;
+    const cpu = threadCpuMs();
+    if (this.summary.stagesCpu && cpu !== null && started.cpu !== null) this.summary.stagesCpu[stage] += cpu - started.cpu;
   }
 
   report(phase: IndexPhase): void {
@@ -381,6 +401,11 @@ class IndexRun {
       summary.stages.read += prepared.stages.readMs;
       summary.stages.parse += prepared.stages.parseMs;
       summary.stages.lexemes += prepared.stages.lexemesMs;
+      if (summary.stagesCpu && prepared.stages.cpu) {
+        summary.stagesCpu.read += prepared.stages.cpu.readMs;
+        summary.stagesCpu.parse += prepared.stages.cpu.parseMs;
+        summary.stagesCpu.lexemes += prepared.stages.cpu.lexemesMs;
+      }
       fill();
       summary.filesUnchanged += prepared.unchanged;
       summary.errors.push(...prepared.errors);
@@ -407,7 +432,7 @@ class IndexRun {
     await this.remove(store, unreadable.filter((path) => stored.has(path)));
 
     this.report('embedding');
-    const backfillStarted = performance.now();
+    const backfillStarted = this.stageClock();
     await backfillEmbeddings(store, embedder, options, summary, async (pending) => {
       await store.setMeta(EMBEDDINGS_PENDING_KEY, pending);
       progress.chunksPending = pending;
@@ -415,10 +440,10 @@ class IndexRun {
       this.report('embedding');
     });
 
-    summary.stages.backfill += performance.now() - backfillStarted;
+    this.addStage('backfill', backfillStarted);
     this.report('finalizing');
     await this.timed('vectorIndex', () => store.ensureVectorIndex());
-    const finaliseStarted = performance.now();
+    const finaliseStarted = this.stageClock();
     // A few files changed barely move the planner's statistics; a big change (a branch switch) does.
     const changedFiles = summary.filesIndexed + summary.filesDeleted;
     await this.yieldToForeground();
@@ -433,8 +458,11 @@ class IndexRun {
     summary.totalChunks = counts.chunks;
     const warning = leftOutReport === undefined ? null : leftOutWarning(leftOutReport, scan, counts.files);
     if (warning) summary.warnings.push(warning);
-    summary.stages.finalise += performance.now() - finaliseStarted;
-    for (const stage of Object.keys(summary.stages) as (keyof IndexStages)[]) summary.stages[stage] = Math.round(summary.stages[stage]);
+    this.addStage('finalise', finaliseStarted);
+    for (const stage of Object.keys(summary.stages) as (keyof IndexStages)[]) {
+      summary.stages[stage] = Math.round(summary.stages[stage]);
+      if (summary.stagesCpu) summary.stagesCpu[stage] = Math.round(summary.stagesCpu[stage]);
+    }
     summary.durationMs = Date.now() - this.started;
     this.report('done');
     return summary;

@@ -10,6 +10,7 @@ import type { ScannedFile, SkipReason } from '../scan/scanRepository.js';
 import type { ChunkRecord, FileWrite, StoredFileState } from '../store/projectStore.js';
 import { chunkFields } from '../tokens/chunkFields.js';
 import { fieldTsvector } from '../tokens/searchLexemes.js';
+import { threadCpuMs } from './threadCpu.js';
 
 export interface PrepareOptions {
   force: boolean;
@@ -40,6 +41,8 @@ export interface PreparationStages {
   parseMs: number;
   /** Chunk hashes, search fields and tsvectors. */
   lexemesMs: number;
+  /** The same stages in CPU time of the preparing thread (threadCpu.ts); null where the system does not say. */
+  cpu: { readMs: number; parseMs: number; lexemesMs: number } | null;
 }
 
 function contentHash(text: string): string {
@@ -79,13 +82,31 @@ export async function prepareFiles(
   stored: Map<string, StoredFileState>,
   options: PrepareOptions,
 ): Promise<PreparedBatch> {
-  const result: PreparedBatch = { files: [], unchanged: 0, touched: [], skipped: [], errors: [], stages: { readMs: 0, parseMs: 0, lexemesMs: 0 } };
+  const cpuClock = threadCpuMs() !== null;
+  const result: PreparedBatch = {
+    files: [],
+    unchanged: 0,
+    touched: [],
+    skipped: [],
+    errors: [],
+    stages: { readMs: 0, parseMs: 0, lexemesMs: 0, cpu: cpuClock ? { readMs: 0, parseMs: 0, lexemesMs: 0 } : null },
+  };
   const { stages } = result;
   let mark = performance.now();
-  const lap = (stage: keyof PreparationStages) => {
+  let cpuMark = threadCpuMs() ?? 0;
+  const restart = () => {
+    mark = performance.now();
+    cpuMark = threadCpuMs() ?? 0;
+  };
+  const lap = (stage: 'readMs' | 'parseMs' | 'lexemesMs') => {
     const now = performance.now();
     stages[stage] += now - mark;
     mark = now;
+    if (stages.cpu) {
+      const cpuNow = threadCpuMs() ?? cpuMark;
+      stages.cpu[stage] += cpuNow - cpuMark;
+      cpuMark = cpuNow;
+    }
   };
   for (const file of batch) {
     const known = stored.get(file.relativePath);
@@ -93,7 +114,7 @@ export async function prepareFiles(
       result.unchanged++;
       continue;
     }
-    mark = performance.now();
+    restart();
     const read = await readSourceFile(file, { includeSecrets: options.includeSecrets, maxFileBytes: options.maxFileBytes });
     if ('skip' in read) {
       result.skipped.push({ path: file.relativePath, reason: read.skip });
@@ -109,7 +130,7 @@ export async function prepareFiles(
     if (options.betweenFiles) {
       // After the read (its I/O let anything in), before the parse and analysis that hold the thread.
       await options.betweenFiles();
-      mark = performance.now();
+      restart();
     }
     try {
       const chunked = await chunkFile(file.relativePath, read.text);
