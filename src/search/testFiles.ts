@@ -9,7 +9,7 @@ export function asksAboutTests(query: string): boolean {
   return TEST_WORDS.test(query);
 }
 
-/** Share of its score a test file's chunk keeps when the question is not about tests (fitted: docs/benchmarks.md). */
+/** Share of its score a test file's chunk keeps when the question is not about tests: set before measuring, within what the leave-one-set-out folds choose (0.2-0.6; docs/benchmarks.md). */
 export const TEST_FILE_WEIGHT = 0.5;
 
 /**
