@@ -5,6 +5,7 @@
 // numbers go to docs/benchmarks.md.
 //
 //   node scripts/vector-index-experiment.mjs --vectors FILE (--server URL | --pglite DIR) [--configs a,b]
+//     (config `memory`: the product's in-memory int8 scan, its candidates re-ranked exactly by the database)
 //   node scripts/vector-index-experiment.mjs --export-from URL --vectors FILE   (writes FILE: one literal a line)
 //   node scripts/vector-index-experiment.mjs --export-from-pglite DIR --vectors FILE   (the same from an embedded project's pgdata)
 // Queries are embedded with the configured embedder (CODEBASE_MCP_EMBEDDER; default code-search).
@@ -19,6 +20,8 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { benchmarkQueries } from '../dist/bench/benchQueries.js';
 import { createEmbedder, embedderSettingsFromEnv } from '../dist/embed/createEmbedder.js';
 import { toVectorLiteral } from '../dist/store/projectStore.js';
+import { ChunkVectors, rerankedCandidates } from '../dist/store/chunkVectors.js';
+import { ChunkColumns } from '../dist/store/inMemoryIndex.js';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, arg, index, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[index + 1]?.startsWith('--') ? 'true' : all[index + 1]]] : pairs), []),
@@ -140,8 +143,43 @@ const CONFIGS = {
   'ivf-half-rows1000': { sql: () => `CREATE INDEX vi ON v USING ivfflat ((embedding::halfvec(${dims})) halfvec_cosine_ops) WITH (lists = ${lists(vectors.length / 1000)})`, search: ['ivfflat.probes', [57, 80, 114]], half: true },
   'ivf-half-sqrt': { sql: () => `CREATE INDEX vi ON v USING ivfflat ((embedding::halfvec(${dims})) halfvec_cosine_ops) WITH (lists = ${lists(Math.sqrt(vectors.length))})`, search: ['ivfflat.probes', [10, 20, 40]], half: true },
 };
+/** The product's path once a project is in memory (chunkVectors.ts, ProjectStore.nearestChunks). */
+async function measureInMemory() {
+  started = performance.now();
+  const columns = new ChunkColumns();
+  const index = new ChunkVectors(columns, dims);
+  vectors.forEach((literal, slot) => {
+    columns.push({ id: slot + 1, file_id: 0, language: 'x', extension: 'x', vector: '' });
+    index.add(columns.ids.length - 1, literal.startsWith('[') ? literal : `[${literal}]`);
+  });
+  index.seal();
+  log(`memory: ${vectors.length} vectors read in ${((performance.now() - started) / 1000).toFixed(1)} s (int8, ${((vectors.length * Math.ceil(dims / 16) * 16) / 1e6).toFixed(0)} MB)`);
+  let hits = 0;
+  let strict = 0;
+  const scans = [];
+  const times = [];
+  for (let q = 0; q < queries.length; q++) {
+    const t = performance.now();
+    const pool = index.nearest(JSON.parse(queries[q]), rerankedCandidates(10), {});
+    scans.push(performance.now() - t);
+    const rows = await db.query('SELECT id, embedding <=> $1::vector AS d FROM v WHERE id = ANY($2::bigint[]) ORDER BY 2, 1 LIMIT 10', [queries[q], pool.map((hit) => hit.id)]);
+    times.push(performance.now() - t);
+    const truth = exact[q];
+    hits += rows.filter((row) => truth.ids.has(Number(row.id)) || Number(row.d) <= truth.tenth + 1e-6).length;
+    strict += rows.filter((row) => truth.ids.has(Number(row.id))).length;
+  }
+  scans.sort((a, b) => a - b);
+  times.sort((a, b) => a - b);
+  const total = queries.length * 10;
+  log(`  memory: recall@10 ${(hits / total).toFixed(3)} (ids only ${(strict / total).toFixed(3)}), scan p50 ${percentile(scans, 50).toFixed(1)} / p95 ${percentile(scans, 95).toFixed(1)} ms, with the re-rank p50 ${percentile(times, 50).toFixed(1)} / p95 ${percentile(times, 95).toFixed(1)} ms`);
+}
+
 const memory = args.memory ?? '512MB';
 for (const name of (args.configs ?? Object.keys(CONFIGS).join(',')).split(',')) {
+  if (name === 'memory') {
+    await measureInMemory();
+    continue;
+  }
   const config = CONFIGS[name];
   await db.exec('DROP INDEX IF EXISTS vi');
   notices.length = 0;

@@ -103,13 +103,23 @@ for (const backend of testBackends()) {
         // A write moves the generation: the database answers (and finds the new chunk) until the vectors are read again.
         const target = [0.5, -0.5, 0.5, -0.5, 0.5, -0.5, 0.5, -0.5];
         await vectors.writeFiles([file('late.txt', [chunk('written after the read', target)])]);
+        await vectors.deleteFiles(['pkg0/m0.txt', 'pkg1/m4.txt']);
         await assert.rejects(vectors.nearestChunks(target, 1, {}, { from: 'memory' }), /not in memory/);
         const [late] = await vectors.nearestChunks(target, 1, {});
         assert.ok(late.value < 1e-6);
+        const reads = { ...vectors.memoryReads };
         assert.equal(await vectors.readIntoMemory(), true);
+        assert.deepEqual(vectors.memoryReads, { ...reads, refreshed: reads.refreshed + 1 }, 'the vectors are refreshed with the postings, not read again');
         const [again] = await vectors.nearestChunks(target, 1, {}, { from: 'memory' });
         assert.equal(again.id, late.id);
         assert.ok(again.value < 1e-6);
+        // After the refresh, memory still answers as the database does: the deleted files' chunks gone, the added one there.
+        for (let q = 0; q < 10; q++) {
+          const query = q === 0 ? target : vector();
+          const memory = await vectors.nearestChunks(query, 30, {}, { from: 'memory' });
+          const sql = await vectors.nearestChunks(query, 30, {}, { from: 'sql' });
+          assert.deepEqual(memory.map((hit) => hit.id), sql.map((hit) => hit.id), `query ${q} after the refresh`);
+        }
         // While vectors are still being computed, only the keyword postings are read: the database answers vector searches.
         await vectors.setMeta(EMBEDDINGS_PENDING_KEY, -1);
         await vectors.writeFiles([file('pending.txt', [{ ...chunk('not embedded yet', target), embedding: null }])]);

@@ -5,7 +5,8 @@ import { isTestPath } from '../scan/testPaths.js';
 import { applyMigrations } from './migrations.js';
 import type { SqlClient } from './sqlClient.js';
 import { BinaryCopyWriter, parseTsvectorLiteral, parseVectorLiteral } from './binaryCopy.js';
-import { buildInMemoryIndex, postingsFitInMemory, refreshInMemoryIndex, VECTORS_MAX_FLOATS, type FullRead, type InMemoryIndex } from './inMemoryIndex.js';
+import { rerankedCandidates } from './chunkVectors.js';
+import { buildInMemoryIndex, postingsFitInMemory, refreshInMemoryIndex, VECTORS_MAX_VALUES, type FullRead, type InMemoryIndex } from './inMemoryIndex.js';
 import { computeChampions, coveredShare, documentFrequencies, rankKeywords, type Champions, type IndexStatistics, type RankingOptions, type KeywordRanking, type KeywordTerm } from './keywordRanking.js';
 
 import { defaultModelChangeNote } from '../embed/modelChange.js';
@@ -492,6 +493,7 @@ export class ProjectStore {
     if (vectors.size === 0) return;
     // Vectors in memory are read only when none are pending, but never keep them past a change.
     if (this.memory?.index.vectors) this.memory = null;
+    if (this.lastFullRead?.vectors) this.lastFullRead = null;
     await this.client.query(
       `UPDATE chunks SET embedding = t.embedding::vector
        FROM unnest($1::text[], $2::text[]) AS t(content_hash, embedding)
@@ -620,15 +622,20 @@ export class ProjectStore {
   }
 
   /**
-   * The `limit` chunks nearest to `query` by cosine distance: from the
-   * vectors in memory when this generation's are read (exact), else by the
-   * vector index. `from` picks one side (tests); 'memory' fails when they are not read.
+   * The `limit` chunks nearest to `query` by cosine distance: when this
+   * generation's vectors are in memory, their int8 scan picks candidates and
+   * the database gives those their exact distances (the same answer as an
+   * exact search); else the vector index answers (approximate on large
+   * projects). `from` picks one side (tests); 'memory' fails when they are not read.
    */
   async nearestChunks(query: string | ArrayLike<number>, limit: number, filters: ChunkFilters, { from = 'auto' }: { from?: 'auto' | 'memory' | 'sql' } = {}): Promise<RankedChunk[]> {
     if (from !== 'sql' && this.memory) {
       await this.dropStaleCaches();
       const vectors = this.currentMemory()?.vectors;
-      if (vectors) return vectors.nearest(typeof query === 'string' ? parseVectorLiteral(query) : query, limit, filters);
+      if (vectors) {
+        const candidates = vectors.nearest(typeof query === 'string' ? parseVectorLiteral(query) : query, rerankedCandidates(limit), filters);
+        return this.exactDistances(query, candidates, limit);
+      }
     }
     if (from === 'memory') throw new Error("this generation's vectors are not in memory");
     const params: unknown[] = [typeof query === 'string' ? query : toVectorLiteral(query), limit];
@@ -646,6 +653,21 @@ export class ProjectStore {
     return rows
       .map((row) => ({ id: Number(row.id), fileId: Number(row.file_id), value: Number(row.distance) }))
       .sort((a, b) => a.value - b.value);
+  }
+
+  /** The `limit` nearest of `candidates` by their stored vectors' exact cosine distance, nearest first, ties by id. */
+  private async exactDistances(query: string | ArrayLike<number>, candidates: RankedChunk[], limit: number): Promise<RankedChunk[]> {
+    if (candidates.length === 0) return [];
+    const rows = await this.client.query<{ id: string; distance: number }>(
+      'SELECT id, embedding <=> $1::vector AS distance FROM chunks WHERE id = ANY($2::bigint[])',
+      [typeof query === 'string' ? query : toVectorLiteral(query), candidates.map((hit) => hit.id)],
+    );
+    const distances = new Map(rows.map((row) => [Number(row.id), Number(row.distance)]));
+    return candidates
+      .filter((hit) => distances.has(hit.id))
+      .map((hit) => ({ ...hit, value: distances.get(hit.id) as number }))
+      .sort((a, b) => a.value - b.value || a.id - b.id)
+      .slice(0, limit);
   }
 
   /** How many chunks hold each lexeme (kept up to date by every write); lexemes no chunk holds are absent. */
@@ -702,11 +724,11 @@ export class ProjectStore {
       // Vectors only when every chunk has its own (none still being computed) and they fit.
       const embedder = await this.embedder();
       const pending = await this.getMeta<number>(EMBEDDINGS_PENDING_KEY);
-      const dimensions = embedder && !pending && chunks * embedder.dimensions <= VECTORS_MAX_FLOATS ? embedder.dimensions : null;
+      const dimensions = embedder && !pending && chunks * embedder.dimensions <= VECTORS_MAX_VALUES ? embedder.dimensions : null;
       const stop = () => this.closing;
-      // Without vectors to read, the last full read is brought up to date instead of read again.
+      // The last full read is brought up to date instead of read again, when it has (or lacks) the vectors wanted now.
       const base = this.lastFullRead;
-      const refreshed = base && !base.withVectors && dimensions === null ? await refreshInMemoryIndex(this.client, base, stop) : null;
+      const refreshed = base && (base.vectors?.dimensions ?? null) === dimensions ? await refreshInMemoryIndex(this.client, base, stop) : null;
       if (!refreshed) this.lastFullRead = null; // not held twice while the next one is read
       const built = refreshed ?? (await buildInMemoryIndex(this.client, stop, dimensions));
       // Kept only if no write committed while the pages were read.
