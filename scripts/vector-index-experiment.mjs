@@ -31,9 +31,17 @@ const log = (...parts) => console.log(`[${new Date().toISOString().slice(11, 19)
 if (args['export-from']) {
   const client = new pg.Client({ connectionString: args['export-from'] });
   await client.connect();
-  const { rows } = await client.query('SELECT embedding::text AS e FROM chunks WHERE embedding IS NOT NULL ORDER BY id');
-  await writeFile(args.vectors, rows.map((row) => row.e).join('\n') + '\n');
-  log(`exported ${rows.length} vectors`);
+  // A page at a time: 455k vectors are more text than one string holds.
+  await writeFile(args.vectors, '');
+  let exported = 0;
+  for (let after = 0; ; ) {
+    const { rows } = await client.query('SELECT id, embedding::text AS e FROM chunks WHERE embedding IS NOT NULL AND id > $1 ORDER BY id LIMIT 20000', [after]);
+    await appendFile(args.vectors, rows.map((row) => `${row.e}\n`).join(''));
+    exported += rows.length;
+    if (rows.length < 20000) break;
+    after = Number(rows.at(-1).id);
+  }
+  log(`exported ${exported} vectors`);
   await client.end();
   process.exit(0);
 }

@@ -4,12 +4,14 @@
 // compiled TypeScript, dist/embed/codeSearch/).
 //
 //   node scripts/training/train-embedder.mjs PAIRS_DIR [--out FILE] [--limit N]
-//     [--epochs N] [--dims N] [--batch N] [--lr X] [--table-lr X] [--temperature X]
+//     [--epochs N] [--dims N] [--batch N] [--lr X] [--table-lr X] [--temperature X] [--code-dropout P]
 //     [--seed N] [--word-buckets N] [--identifier-buckets N] [--head-boost N]
+//     [--save-epochs]
 //
 // PAIRS_DIR holds train.jsonl and valid.jsonl. Writes FILE (default
 // assets/models/code-search-v1.bin) and FILE with .json: header, sha256,
-// options and the per-epoch loss and validation scores.
+// options and the per-epoch loss and validation scores. --save-epochs also
+// writes each epoch's weights as FILE.epochN.bin (+ .json), to compare epochs.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -30,11 +32,13 @@ const { values, positionals } = parseArgs({
     lr: { type: 'string' },
     'table-lr': { type: 'string' },
     temperature: { type: 'string' },
+    'code-dropout': { type: 'string' },
     seed: { type: 'string' },
     'word-buckets': { type: 'string' },
     'identifier-buckets': { type: 'string' },
     'head-boost': { type: 'string' },
     'valid-limit': { type: 'string', default: '3000' },
+    'save-epochs': { type: 'boolean', default: false },
   },
 });
 const dir = positionals[0];
@@ -63,6 +67,7 @@ const options = {
   learningRate: number('lr', DEFAULT_TRAINING_OPTIONS.learningRate),
   tableLearningRate: number('table-lr', DEFAULT_TRAINING_OPTIONS.tableLearningRate),
   temperature: number('temperature', DEFAULT_TRAINING_OPTIONS.temperature),
+  codeDropout: number('code-dropout', 0),
   seed: number('seed', DEFAULT_TRAINING_OPTIONS.seed),
   wordBuckets: number('word-buckets', DEFAULT_TRAINING_OPTIONS.wordBuckets),
   identifierBuckets: number('identifier-buckets', DEFAULT_TRAINING_OPTIONS.identifierBuckets),
@@ -71,38 +76,51 @@ const options = {
 };
 console.error(`training on ${train.length} pairs, validating on ${Math.min(valid.length, options.validationLimit)} of ${valid.length}`);
 const started = Date.now();
-const { model, history } = trainCodeSearchModel(train, valid, {
+const history = [];
+const { model } = trainCodeSearchModel(train, valid, {
   ...options,
-  onEpoch: (report) => console.error(JSON.stringify(report)),
+  onEpoch: (report, snapshot) => {
+    history.push(report);
+    console.error(JSON.stringify(report));
+    if (values['save-epochs']) {
+      const file = values.out.replace(/\.bin$/, '') + `.epoch${report.epoch}.bin`;
+      save(quantize(snapshot()), file, { ...options, epochs: report.epoch }, (Date.now() - started) / 1000);
+    }
+  },
 });
-const trainingSeconds = (Date.now() - started) / 1000;
 const quantized = quantize(model);
-const validation = scoreRetrieval(new CodeSearchEmbedder(quantized), valid.slice(0, options.validationLimit));
-quantized.header.training = {
-  pairs: train.length,
-  seed: options.seed,
-  epochs: options.epochs,
-  batchSize: options.batchSize,
-  learningRate: options.learningRate,
-  tableLearningRate: options.tableLearningRate,
-  wordBuckets: options.wordBuckets,
-  identifierBuckets: options.identifierBuckets,
-  temperature: options.temperature,
-  recipe: 'symmetric InfoNCE, in-batch negatives; row-wise Adagrad (table), Adam (weights, projection); int8 table with per-row scales',
-};
-const bytes = encodeCodeSearchModel(quantized);
-decodeCodeSearchModel(bytes); // the file must read back
-mkdirSync(dirname(values.out), { recursive: true });
-writeFileSync(values.out, bytes);
-const { onEpoch: _, ...recorded } = options;
-const summary = {
-  header: quantized.header,
-  bytes: bytes.length,
-  sha256: createHash('sha256').update(bytes).digest('hex'),
-  options: recorded,
-  trainingSeconds,
-  history,
-  validation,
-};
-writeFileSync(values.out.replace(/\.bin$/, '') + '.json', JSON.stringify(summary, null, 2) + '\n');
-console.error(`wrote ${values.out} (${(bytes.length / 1e6).toFixed(1)} MB) in ${trainingSeconds.toFixed(0)} s; validation ${JSON.stringify(validation)}`);
+save(quantized, values.out, options, (Date.now() - started) / 1000);
+
+/** Writes the quantised model and FILE.json (header, sha256, options, history, validation). */
+function save(quantized, out, trained, trainingSeconds) {
+  const validation = scoreRetrieval(new CodeSearchEmbedder(quantized), valid.slice(0, trained.validationLimit));
+  quantized.header.training = {
+    pairs: train.length,
+    seed: trained.seed,
+    epochs: trained.epochs,
+    batchSize: trained.batchSize,
+    learningRate: trained.learningRate,
+    tableLearningRate: trained.tableLearningRate,
+    wordBuckets: trained.wordBuckets,
+    identifierBuckets: trained.identifierBuckets,
+    temperature: trained.temperature,
+    codeDropout: trained.codeDropout,
+    recipe: 'symmetric InfoNCE, in-batch negatives; row-wise Adagrad (table), Adam (weights, projection); int8 table with per-row scales',
+  };
+  const bytes = encodeCodeSearchModel(quantized);
+  decodeCodeSearchModel(bytes); // the file must read back
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, bytes);
+  const { onEpoch: _, ...recorded } = trained;
+  const summary = {
+    header: quantized.header,
+    bytes: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    options: recorded,
+    trainingSeconds,
+    history: history.slice(0, trained.epochs),
+    validation,
+  };
+  writeFileSync(out.replace(/\.bin$/, '') + '.json', JSON.stringify(summary, null, 2) + '\n');
+  console.error(`wrote ${out} (${(bytes.length / 1e6).toFixed(1)} MB) in ${trainingSeconds.toFixed(0)} s; validation ${JSON.stringify(validation)}`);
+}

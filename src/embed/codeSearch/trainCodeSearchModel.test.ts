@@ -65,4 +65,22 @@ describe('code-search trainer (smoke run)', () => {
     assert.ok(first.equals(bytes(7)));
     assert.ok(!first.equals(bytes(8)));
   });
+
+  test('code dropout is seeded too, changes the weights, and still learns the pairs', () => {
+    const dropped = (seed: number) => trainCodeSearchModel(train, [], { ...TINY, codeDropout: 0.3, seed });
+    const bytes = (seed: number) => encodeCodeSearchModel(quantize(dropped(seed).model));
+    assert.ok(bytes(7).equals(bytes(7)));
+    assert.ok(!bytes(7).equals(encodeCodeSearchModel(quantize(trainCodeSearchModel(train, [], TINY).model))));
+    const { model, history } = dropped(7);
+    assert.ok(history[history.length - 1].loss < history[0].loss / 2, `loss ${history.map((epoch) => epoch.loss.toFixed(3)).join(' → ')}`);
+    assert.ok(scoreRetrieval(new CodeSearchEmbedder(quantize(model)), train).mrrAt10 > 0.8);
+  });
+
+  test('each epoch can be kept: the last snapshot is the returned model', () => {
+    const snapshots: Buffer[] = [];
+    const { model } = trainCodeSearchModel(train, [], { ...TINY, epochs: 2, onEpoch: (_, snapshot) => snapshots.push(encodeCodeSearchModel(quantize(snapshot()))) });
+    assert.equal(snapshots.length, 2);
+    assert.ok(!snapshots[0].equals(snapshots[1]), 'an epoch moves the weights');
+    assert.ok(snapshots[1].equals(encodeCodeSearchModel(quantize(model))));
+  });
 });

@@ -27,10 +27,13 @@ export interface TrainingOptions extends FeatureLayout {
   /** Row-wise Adagrad step size of the table. */
   tableLearningRate: number;
   temperature: number;
+  /** Share of a code text's tokens left out at each step (0: none), so no single rare token carries a pair. */
+  codeDropout?: number;
   seed: number;
   /** Validation pairs ranked after every epoch (at most this many, the first ones). */
   validationLimit?: number;
-  onEpoch?: (report: EpochReport) => void;
+  /** Called after each epoch; `snapshot` copies the model as it is then (to keep every epoch's weights). */
+  onEpoch?: (report: EpochReport, snapshot: () => FloatCodeSearchModel) => void;
 }
 
 export interface RetrievalScores {
@@ -339,11 +342,25 @@ export function trainCodeSearchModel(
   const gradC = new Float32Array(b * dims);
   const gradPooled = new Float32Array(dims);
 
-  const poolInto = (encoded: EncodedTexts, text: number, logWeights: Float32Array, out: Float32Array, at: number) => {
+  // Per code token, 0 when dropped this step (only with codeDropout > 0).
+  const codeDropout = options.codeDropout ?? 0;
+  const codeKept = codeDropout > 0 ? new Float32Array(codes.buckets.length).fill(1) : null;
+  const dropCodeTokens = (text: number) => {
+    if (!codeKept) return;
+    for (let k = codes.offsets[text]; k < codes.offsets[text + 1]; k++) codeKept[k] = random.next() < codeDropout ? 0 : 1;
+  };
+  const poolInto = (
+    encoded: EncodedTexts,
+    text: number,
+    logWeights: Float32Array,
+    out: Float32Array,
+    at: number,
+    kept: Float32Array | null,
+  ) => {
     out.fill(0, at, at + dims);
     for (let k = encoded.offsets[text]; k < encoded.offsets[text + 1]; k++) {
       const bucket = encoded.buckets[k];
-      const s = encoded.roots[k] * Math.exp(logWeights[bucket]);
+      const s = encoded.roots[k] * Math.exp(logWeights[bucket]) * (kept ? kept[k] : 1);
       const row = bucket * dims;
       for (let d = 0; d < dims; d++) out[at + d] += s * table[row + d];
     }
@@ -363,8 +380,10 @@ export function trainCodeSearchModel(
     grad: Float32Array,
     weightGrad: Float32Array,
     touchedWeights: TouchedRows,
+    kept: Float32Array | null,
   ) => {
     for (let k = encoded.offsets[text]; k < encoded.offsets[text + 1]; k++) {
+      if (kept && kept[k] === 0) continue;
       const bucket = encoded.buckets[k];
       const s = encoded.roots[k] * Math.exp(logWeights[bucket]);
       const row = bucket * dims;
@@ -395,10 +414,11 @@ export function trainCodeSearchModel(
       step++;
       const batch = order.slice(start, start + b);
       for (let i = 0; i < b; i++) {
-        poolInto(queries, batch[i], queryLogWeights, pooledQ, i * dims);
+        poolInto(queries, batch[i], queryLogWeights, pooledQ, i * dims, null);
         multiply(projection, pooledQ, projectedQ, i * dims, dims);
         unitInto(projectedQ, unitQ, normQ, i);
-        poolInto(codes, batch[i], codeLogWeights, pooledC, i * dims);
+        dropCodeTokens(batch[i]);
+        poolInto(codes, batch[i], codeLogWeights, pooledC, i * dims, codeKept);
         unitInto(pooledC, unitC, normC, i);
       }
       similarities(unitQ, unitC, scores, b, dims, temperature);
@@ -415,12 +435,12 @@ export function trainCodeSearchModel(
         for (let d = 0; d < dims; d++) along += unitQ[i * dims + d] * gradQ[i * dims + d];
         for (let d = 0; d < dims; d++) gradQ[i * dims + d] = (gradQ[i * dims + d] - unitQ[i * dims + d] * along) / normQ[i];
         multiplyBack(projection, gradQ, pooledQ, i * dims, gradPooled, projectionGrad, dims);
-        scatter(queries, batch[i], queryLogWeights, gradPooled, queryWeightGrad, touchedQuery);
+        scatter(queries, batch[i], queryLogWeights, gradPooled, queryWeightGrad, touchedQuery, null);
 
         along = 0;
         for (let d = 0; d < dims; d++) along += unitC[i * dims + d] * gradC[i * dims + d];
         for (let d = 0; d < dims; d++) gradPooled[d] = (gradC[i * dims + d] - unitC[i * dims + d] * along) / normC[i];
-        scatter(codes, batch[i], codeLogWeights, gradPooled, codeWeightGrad, touchedCode);
+        scatter(codes, batch[i], codeLogWeights, gradPooled, codeWeightGrad, touchedCode, codeKept);
       }
       tableOptimizer.step(tableGrad, touchedRows.rows, touchedRows.count);
       codeWeightAdam.step(codeWeightGrad, touchedCode.rows, touchedCode.count, step);
@@ -443,16 +463,16 @@ export function trainCodeSearchModel(
       );
     }
     history.push(report);
-    options.onEpoch?.(report);
+    options.onEpoch?.(report, floatModel);
   }
 
   function floatModel(): FloatCodeSearchModel {
     return {
       header: { id: options.id, dims, wordBuckets, identifierBuckets, headLineBoost },
-      table,
+      table: Float32Array.from(table),
       codeWeights: codeLogWeights.map(Math.exp),
       queryWeights: queryLogWeights.map(Math.exp),
-      queryProjection: projection,
+      queryProjection: Float32Array.from(projection),
     };
   }
   return { model: floatModel(), history };
