@@ -28,25 +28,8 @@ const args = Object.fromEntries(
 );
 const log = (...parts) => console.log(`[${new Date().toISOString().slice(11, 19)} load ${loadavg()[0].toFixed(2)}]`, ...parts);
 
-if (args['export-from']) {
-  const client = new pg.Client({ connectionString: args['export-from'] });
-  await client.connect();
-  // A page at a time: 455k vectors are more text than one string holds.
-  await writeFile(args.vectors, '');
-  let exported = 0;
-  for (let after = 0; ; ) {
-    const { rows } = await client.query('SELECT id, embedding::text AS e FROM chunks WHERE embedding IS NOT NULL AND id > $1 ORDER BY id LIMIT 20000', [after]);
-    await appendFile(args.vectors, rows.map((row) => `${row.e}\n`).join(''));
-    exported += rows.length;
-    if (rows.length < 20000) break;
-    after = Number(rows.at(-1).id);
-  }
-  log(`exported ${exported} vectors`);
-  await client.end();
-  process.exit(0);
-}
-if (args['export-from-pglite']) {
-  const source = await PGlite.create(args['export-from-pglite'], { extensions: { vector } });
+/** Writes every stored vector to args.vectors, one literal a line, a page at a time (455k are more text than one string holds). */
+async function exportVectors(source) {
   await writeFile(args.vectors, '');
   let exported = 0;
   for (let after = 0; ; ) {
@@ -57,6 +40,17 @@ if (args['export-from-pglite']) {
     after = Number(rows.at(-1).id);
   }
   log(`exported ${exported} vectors`);
+}
+if (args['export-from']) {
+  const client = new pg.Client({ connectionString: args['export-from'] });
+  await client.connect();
+  await exportVectors(client);
+  await client.end();
+  process.exit(0);
+}
+if (args['export-from-pglite']) {
+  const source = await PGlite.create(args['export-from-pglite'], { extensions: { vector } });
+  await exportVectors(source);
   await source.close();
   process.exit(0);
 }
