@@ -135,8 +135,6 @@ const BULK_LOAD_FILES = 500;
 const WRITE_SLICE_CHUNKS = 24;
 /** Searches this recent count as "being answered". */
 const SEARCHES_RECENT_MS = 2_000;
-/** A run of just some paths refreshes planner statistics only when it changed at least this many files. */
-const ANALYZE_AFTER_FILES = 200;
 
 export class IndexCancelledError extends Error {
   constructor() {
@@ -195,7 +193,7 @@ export async function indexPaths(
   const regions = paths.map((path) => path.replace(/\/+$/, ''));
   const inRegion = (path: string) => regions.some((region) => path === region || path.startsWith(`${region}/`));
   const gone = [...stored.keys()].filter((path) => inRegion(path) && !present.has(path));
-  return run.apply(store, embedder, scan, stored, gone, { analyze: false });
+  return run.apply(store, embedder, scan, stored, gone);
 }
 
 /**
@@ -344,7 +342,7 @@ class IndexRun {
     scan: ScanResult,
     stored: Map<string, StoredFileState>,
     gone: string[],
-    { analyze = true, leftOutReport }: { analyze?: boolean; /** A full run over this root: report what the ignore rules left out. */ leftOutReport?: string } = {},
+    { leftOutReport }: { /** A full run over this root: report what the ignore rules left out. */ leftOutReport?: string } = {},
   ): Promise<IndexSummary> {
     const { options, summary, progress } = this;
     for (const skipped of scan.skipped) this.skip(skipped.reason);
@@ -445,12 +443,13 @@ class IndexRun {
     await this.timed('vectorIndex', () => store.ensureVectorIndex());
     const finaliseStarted = this.stageClock();
     // A few files changed barely move the planner's statistics; a big change (a branch switch) does.
+    // Rows replaced or deleted need VACUUM: an embedded store has no autovacuum, so without it every
+    // re-index would leave its old rows' space behind (a Django project forced five times: 33 -> 460 MB).
     const changedFiles = summary.filesIndexed + summary.filesDeleted;
     await this.yieldToForeground();
-    // Rows were replaced or deleted: an embedded store has no autovacuum, so without VACUUM every
-    // re-index would leave its old rows' space behind (a Django project forced five times: 33 -> 460 MB).
-    const vacuum = summary.filesDeleted > 0 || summary.filesIndexed > newFiles;
-    if (changedFiles > 0 && (analyze || bulkLoad || changedFiles > ANALYZE_AFTER_FILES)) await store.analyze({ betweenStatements: this.yieldToForeground, vacuum });
+    const replacedFiles = summary.filesDeleted + summary.filesIndexed - newFiles;
+    const due = changedFiles > 0 ? await store.maintenanceDue({ changedFiles, replacedFiles, bulkLoad }) : null;
+    if (due) await store.analyze({ betweenStatements: this.yieldToForeground, vacuum: due === 'vacuum' });
     await this.yieldToForeground();
     await store.setMeta(INDEXED_AT_KEY, new Date().toISOString());
     const counts = await store.counts();

@@ -94,6 +94,22 @@ export const MIGRATIONS: Migration[] = [
       DROP INDEX IF EXISTS chunks_embedding_hnsw;
     `,
   },
+  {
+    version: 6,
+    description: 'partial index of the chunks still awaiting their vectors',
+    sql: `
+      -- Every index run asks how many chunks still need a vector: without this
+      -- index that is a scan of the whole table (0.4 s at 455k chunks), with it
+      -- a look at an index that is empty once every chunk has its vector. A
+      -- project not indexed yet has no embedding column: prepareForEmbedder
+      -- creates the index with it.
+      DO $$ BEGIN
+        IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'chunks' AND column_name = 'embedding') THEN
+          CREATE INDEX IF NOT EXISTS chunks_awaiting_embedding ON chunks (content_hash) WHERE embedding IS NULL;
+        END IF;
+      END $$;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

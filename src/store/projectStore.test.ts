@@ -168,6 +168,44 @@ for (const backend of testBackends()) {
       }
     });
 
+    test('ANALYZE and VACUUM are owed as autovacuum would judge: a backlog of changed files, kept between runs', async () => {
+      const client = await backend.openClient('maintenance');
+      const project = await ProjectStore.open(client);
+      try {
+        await project.prepareForEmbedder({ id: 'test-model', dimensions: 3 }, false);
+        await project.writeFiles(Array.from({ length: 500 }, (_, f) => file(`m${f}.txt`, [chunk(`file ${f}`, [1, f, 0])])));
+        assert.equal(await project.maintenanceDue({ changedFiles: 500, replacedFiles: 0, bulkLoad: true }), 'analyze', 'a bulk load analyzes');
+        // 500 files: ANALYZE past 50 + 50 changed files, VACUUM past 50 + 100 replaced ones.
+        for (let run = 0; run < 4; run++) assert.equal(await project.maintenanceDue({ changedFiles: 25, replacedFiles: 25, bulkLoad: false }), null, `run ${run}`);
+        assert.equal(await project.maintenanceDue({ changedFiles: 1, replacedFiles: 1, bulkLoad: false }), 'analyze', '101 changed since the last ANALYZE');
+        assert.equal(await project.maintenanceDue({ changedFiles: 1, replacedFiles: 0, bulkLoad: false }), null, 'the count starts again after it');
+        const reopened = await ProjectStore.open(client);
+        assert.equal(await reopened.maintenanceDue({ changedFiles: 50, replacedFiles: 50, bulkLoad: false }), 'vacuum', '151 replaced, counted across runs and stores');
+        assert.equal(await reopened.maintenanceDue({ changedFiles: 60, replacedFiles: 60, bulkLoad: false }), null, 'both counts start again after a VACUUM (ANALYZE)');
+      } finally {
+        await project.close();
+      }
+    });
+
+    test('chunks without a vector are counted from a partial index, on new projects and migrated ones', async () => {
+      const indexes = await backend.openClient('awaiting');
+      const project = await ProjectStore.open(indexes);
+      try {
+        await project.prepareForEmbedder({ id: 'test-model', dimensions: 3 }, false);
+        const names = async () => (await indexes.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'chunks'")).map((row) => row.indexname);
+        assert.ok((await names()).includes('chunks_awaiting_embedding'));
+        await project.writeFiles([file('a.txt', [chunk('with a vector', [1, 0, 0]), { ...chunk('without one', [0, 1, 0]), embedding: null }])]);
+        assert.equal((await project.chunksAwaitingEmbedding(10)).pending, 1);
+        // A project indexed before migration 6 gets the index from it.
+        await indexes.exec('DROP INDEX chunks_awaiting_embedding');
+        const migration = MIGRATIONS.find((entry) => entry.version === 6);
+        await indexes.exec(migration?.sql ?? '');
+        assert.ok((await names()).includes('chunks_awaiting_embedding'));
+      } finally {
+        await project.close();
+      }
+    });
+
     test('document frequencies follow every write, rewrite and deletion', async () => {
       const frequencies = async () => Object.fromEntries(await store.documentFrequencies(['wombat', 'quokka', 'numbat']));
       await store.writeFiles([

@@ -138,6 +138,16 @@ const INDEX_LOCK_KEYS = [0x63626d69, 1] as const; // 'cbmi'
 
 /** project_meta key: chunks still without vectors (-1: a run is writing chunks whose vectors follow). */
 export const EMBEDDINGS_PENDING_KEY = 'embeddings_pending';
+/** The chunks still without a vector (chunksWithoutVectors counts them from it; migration 6 adds it to older projects). */
+const AWAITING_EMBEDDING_INDEX = 'CREATE INDEX IF NOT EXISTS chunks_awaiting_embedding ON chunks (content_hash) WHERE embedding IS NULL';
+/** project_meta key: files changed and files replaced or deleted since the last ANALYZE and VACUUM (see maintenanceDue). */
+const MAINTENANCE_BACKLOG_KEY = 'maintenance_backlog';
+/** ANALYZE once this many files plus this share of the project changed since the last one (autovacuum's defaults: 50 + 10 %). */
+const ANALYZE_MIN_FILES = 50;
+const ANALYZE_SHARE = 0.1;
+/** VACUUM once this many files plus this share were replaced or deleted (autovacuum's: 50 + 20 % of the rows). */
+const VACUUM_MIN_FILES = 50;
+const VACUUM_SHARE = 0.2;
 
 /**
  * pgvector text input. Six decimals are far below any model's precision and
@@ -347,6 +357,7 @@ export class ProjectStore {
       // Nullable: with a costly embedder chunks are written first (searchable by
       // full text at once) and their vectors filled in afterwards.
       await tx.exec(`ALTER TABLE chunks ADD COLUMN embedding vector(${Math.trunc(embedder.dimensions)})`);
+      await tx.exec(AWAITING_EMBEDDING_INDEX);
       await tx.query(
         `INSERT INTO project_meta (key, value) VALUES ('embedder', $1::jsonb)
          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
@@ -476,9 +487,7 @@ export class ProjectStore {
   async chunksAwaitingEmbedding(limit: number): Promise<{ pending: number; batch: { contentHash: string; content: string }[] }> {
     // Before its first index run a project has no embedding column at all.
     if (!(await this.embedder())) return { pending: 0, batch: [] };
-    const [{ pending }] = await this.client.query<{ pending: number }>(
-      'SELECT count(*)::int AS pending FROM chunks WHERE embedding IS NULL',
-    );
+    const pending = await this.chunksWithoutVectors();
     if (pending === 0) return { pending, batch: [] };
     const rows = await this.client.query<{ content_hash: string; content: string }>(
       `SELECT DISTINCT ON (content_hash) content_hash, content FROM chunks
@@ -486,6 +495,12 @@ export class ProjectStore {
       [limit],
     );
     return { pending, batch: rows.map((row) => ({ contentHash: row.content_hash, content: row.content })) };
+  }
+
+  /** How many chunks have no vector yet (from the partial index chunks_awaiting_embedding, empty once all have one). */
+  private async chunksWithoutVectors(): Promise<number> {
+    const [{ pending }] = await this.client.query<{ pending: number }>('SELECT count(*)::int AS pending FROM chunks WHERE embedding IS NULL');
+    return pending;
   }
 
   /** Fills in vectors for every chunk with these contents that has none yet. */
@@ -580,7 +595,8 @@ export class ProjectStore {
   async ensureVectorIndex(): Promise<void> {
     const current = await this.getMeta<VectorIndexInfo>(VECTOR_INDEX_KEY);
     const present = await this.hasVectorIndex();
-    const [{ vectors }] = await this.client.query<{ vectors: number }>('SELECT count(*)::int AS vectors FROM chunks WHERE embedding IS NOT NULL');
+    // Counted as all chunks less those without one: both cheap (the counts are cached, the rest is a partial index).
+    const vectors = (await this.counts()).chunks - (await this.chunksWithoutVectors());
     const grown = current !== undefined && vectors >= RETRAIN_MIN_VECTORS && vectors > current.vectors * RETRAIN_GROWTH;
     if (present && current && !grown) return;
     const plan = vectorIndexPlan(vectors);
@@ -606,6 +622,26 @@ export class ProjectStore {
   private async vectorProbes(): Promise<number> {
     this.probes ??= (await this.getMeta<VectorIndexInfo>(VECTOR_INDEX_KEY))?.probes ?? MIN_PROBES;
     return this.probes;
+  }
+
+  /**
+   * What an index run that changed `changedFiles` files (`replacedFiles` of
+   * them replaced or deleted) owes the database, as autovacuum would judge it
+   * (an embedded store has none): nothing until enough changed since the last
+   * ANALYZE, then 'analyze', or 'vacuum' (VACUUM (ANALYZE)) once enough rows
+   * were replaced. A bulk load always analyzes. Keeps the backlog in
+   * project_meta: at 455k chunks VACUUM (ANALYZE) takes 2.5 s, which a saved
+   * file should not pay each time.
+   */
+  async maintenanceDue({ changedFiles, replacedFiles, bulkLoad }: { changedFiles: number; replacedFiles: number; bulkLoad: boolean }): Promise<'analyze' | 'vacuum' | null> {
+    const backlog = (await this.getMeta<{ changed: number; replaced: number }>(MAINTENANCE_BACKLOG_KEY)) ?? { changed: 0, replaced: 0 };
+    const changed = backlog.changed + changedFiles;
+    const replaced = backlog.replaced + replacedFiles;
+    const { files } = await this.counts();
+    const due = replaced > VACUUM_MIN_FILES + VACUUM_SHARE * files ? 'vacuum' : bulkLoad || changed > ANALYZE_MIN_FILES + ANALYZE_SHARE * files ? 'analyze' : null;
+    const left = due === 'vacuum' ? { changed: 0, replaced: 0 } : due === 'analyze' ? { changed: 0, replaced } : { changed, replaced };
+    if (left.changed !== backlog.changed || left.replaced !== backlog.replaced) await this.setMeta(MAINTENANCE_BACKLOG_KEY, left);
+    return due;
   }
 
   /**
