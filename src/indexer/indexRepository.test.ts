@@ -69,10 +69,15 @@ for (const backend of testBackends()) {
       assert.ok(stages.parse > 0 && stages.write > 0 && stages.vectorIndex > 0, `every stage that ran took time: ${JSON.stringify(stages)}`);
       const mainThread = stages.scan + stages.waitForPreparation + stages.embed + stages.write + stages.backfill + stages.vectorIndex + stages.finalise;
       assert.ok(mainThread <= summary.durationMs + 5, 'the main thread\'s stages are parts of the run');
-      // Linux says how long each thread ran: a stage's CPU time is at most its wall time (rounding aside), and the busy stages used some.
+      // Linux says how long each thread ran: the stages' CPU time is at most their wall time, and the busy stages used some.
+      // Stage by stage only roughly: the kernel brings a running thread's time up to date at scheduler
+      // ticks, so a few milliseconds of one stage can show up in the next (31 ms of parse CPU in 26 ms wall once).
       const cpu = summary.stagesCpu;
       assert.ok(cpu, 'stage CPU times on Linux');
-      for (const stage of Object.keys(stages) as (keyof typeof stages)[]) assert.ok(cpu[stage] <= stages[stage] + 2, `${stage}: ${cpu[stage]} ms CPU within ${stages[stage]} ms wall`);
+      const stageNames = Object.keys(stages) as (keyof typeof stages)[];
+      for (const stage of stageNames) assert.ok(cpu[stage] <= stages[stage] * 1.25 + 10, `${stage}: ${cpu[stage]} ms CPU within ${stages[stage]} ms wall`);
+      const total = (times: typeof stages) => stageNames.reduce((sum, stage) => sum + times[stage], 0);
+      assert.ok(total(cpu) <= total(stages) + 20, `all stages: ${total(cpu)} ms CPU within ${total(stages)} ms wall`);
       assert.ok(cpu.parse > 0 && cpu.write > 0, `the parse and the writes took CPU: ${JSON.stringify(cpu)}`);
     });
 
