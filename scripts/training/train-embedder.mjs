@@ -84,16 +84,17 @@ const { model } = trainCodeSearchModel(train, valid, {
     console.error(JSON.stringify(report));
     if (values['save-epochs']) {
       const file = values.out.replace(/\.bin$/, '') + `.epoch${report.epoch}.bin`;
-      save(quantize(snapshot()), file, { ...options, epochs: report.epoch }, (Date.now() - started) / 1000);
+      save(quantize(snapshot()), file, { ...options, epochs: report.epoch }, (Date.now() - started) / 1000, report.validation);
     }
   },
 });
 const quantized = quantize(model);
-save(quantized, values.out, options, (Date.now() - started) / 1000);
+// The last epoch's validation is this model's (the trainer scores the quantised weights).
+save(quantized, values.out, options, (Date.now() - started) / 1000, history.at(-1)?.validation);
 
-/** Writes the quantised model and FILE.json (header, sha256, options, history, validation). */
-function save(quantized, out, trained, trainingSeconds) {
-  const validation = scoreRetrieval(new CodeSearchEmbedder(quantized), valid.slice(0, trained.validationLimit));
+/** Writes the quantised model and FILE.json (header, sha256, options, history, validation: scored here unless given). */
+function save(quantized, out, trained, trainingSeconds, scored) {
+  const validation = scored ?? scoreRetrieval(new CodeSearchEmbedder(quantized), valid.slice(0, trained.validationLimit));
   quantized.header.training = {
     pairs: train.length,
     seed: trained.seed,

@@ -46,7 +46,9 @@ export class ChunkVectors {
   /** Where the vectors start: the query comes first. */
   private readonly vectorsAt: number;
   /** Per stored vector: (its scale) / |v|, so cosine ≈ int8 dot × factor × the query's factor; 0 when not embedded. */
-  private factors: number[] | Float64Array = [];
+  private factors = new Float64Array(0);
+  /** The same while vectors are added, until seal. */
+  private addedFactors: number[] = [];
   private count = 0;
   private scoresAt = 0;
 
@@ -60,10 +62,6 @@ export class ChunkVectors {
     this.vectorsAt = this.stride;
   }
 
-  get size(): number {
-    return this.count;
-  }
-
   /** Adds the pgvector text of the chunk in `slot` (null: not embedded); slots one after the other from firstSlot. */
   add(slot: number, literal: string | null): void {
     if (slot !== this.firstSlot + this.count) throw new Error(`vector slots must follow each other: got ${slot}, expected ${this.firstSlot + this.count}`);
@@ -71,12 +69,13 @@ export class ChunkVectors {
     if (vector && vector.length !== this.dimensions) throw new Error(`a stored vector has ${vector.length} dimensions, not ${this.dimensions}`);
     const at = this.vectorsAt + this.count * this.stride;
     this.reserve(at + this.stride);
-    (this.factors as number[]).push(vector ? quantizeInto(vector, new Int8Array(this.kernel.memory.buffer, at, this.stride)) : 0);
+    this.addedFactors.push(vector ? quantizeInto(vector, new Int8Array(this.kernel.memory.buffer, at, this.stride)) : 0);
     this.count++;
   }
 
   seal(): this {
-    this.factors = Float64Array.from(this.factors);
+    this.factors = Float64Array.from(this.addedFactors);
+    this.addedFactors = [];
     this.scoresAt = this.vectorsAt + this.count * this.stride;
     this.reserve(this.scoresAt + 4 * this.count);
     return this;
@@ -96,7 +95,7 @@ export class ChunkVectors {
     if (queryFactor === 0) return [];
     dots(0, this.vectorsAt, this.count, this.stride, this.scoresAt);
     const scores = new Int32Array(memory.buffer, this.scoresAt, this.count);
-    const factors = this.factors as Float64Array;
+    const factors = this.factors;
     const allowed = this.chunks.filter(filters);
     const first = this.firstSlot;
     // The best `limit` so far, kept sorted (nearest first): limits are tens to hundreds, so insertion is cheap.
@@ -160,10 +159,6 @@ export class RefreshedVectors {
     private readonly dead: Uint8Array,
     private readonly added: ChunkVectors,
   ) {}
-
-  get dimensions(): number {
-    return this.base.dimensions;
-  }
 
   nearest(query: ArrayLike<number>, limit: number, filters: ChunkFilters): RankedChunk[] {
     const merged = [...this.base.nearest(query, limit, filters, this.dead), ...this.added.nearest(query, limit, filters)];

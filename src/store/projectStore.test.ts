@@ -6,6 +6,7 @@ import { removeTemporaryDirectories } from '../testing/testEnvironment.js';
 import { codeTokens } from '../tokens/codeTokens.js';
 import { fieldTsvector, queryLexemes } from '../tokens/searchLexemes.js';
 import { applyMigrations, MIGRATIONS } from './migrations.js';
+import type { SqlClient } from './sqlClient.js';
 import { EMBEDDINGS_PENDING_KEY, ProjectStore, toVectorLiteral, type ChunkRecord, type FileWrite } from './projectStore.js';
 
 function chunk(content: string, embedding: number[], heading = ''): ChunkRecord {
@@ -39,6 +40,18 @@ for (const backend of testBackends()) {
         ALTER TABLE chunks ADD COLUMN embedding vector(3);
         INSERT INTO project_meta (key, value) VALUES ('embedder', '{"id": "test-model", "dimensions": 3}');`);
       return client;
+    }
+
+    /** Runs `use` on a project of its own (its own database) with a 3-dimensional embedding column, then closes it. */
+    async function withOwnProject(label: string, use: (project: ProjectStore, client: SqlClient) => Promise<void>): Promise<void> {
+      const client = await backend.openClient(label);
+      const project = await ProjectStore.open(client);
+      try {
+        await project.prepareForEmbedder({ id: 'test-model', dimensions: 3 }, false);
+        await use(project, client);
+      } finally {
+        await project.close();
+      }
     }
 
     before(async () => {
@@ -147,10 +160,7 @@ for (const backend of testBackends()) {
     });
 
     test('analyze with vacuum keeps a rewritten table from growing (an embedded store has no autovacuum)', async () => {
-      const client = await backend.openClient('vacuum');
-      const rewritten = await ProjectStore.open(client);
-      try {
-        await rewritten.prepareForEmbedder({ id: 'test-model', dimensions: 3 }, false);
+      await withOwnProject('vacuum', async (rewritten, client) => {
         const files = (round: number) =>
           Array.from({ length: 20 }, (_, f) => file(`v${f}.txt`, Array.from({ length: 20 }, (_, c) => chunk(`round ${round} file ${f} chunk ${c} ${'text '.repeat(40)}`, [1, f, c])), `r${round}-${f}`));
         const size = async () => Number((await client.query<{ bytes: string }>("SELECT pg_relation_size('chunks') AS bytes"))[0].bytes);
@@ -163,16 +173,11 @@ for (const backend of testBackends()) {
         }
         // Without VACUUM each round adds the whole table again (5× after four rewrites).
         assert.ok((await size()) <= first * 2.5, `chunks grew from ${first} to ${await size()} bytes`);
-      } finally {
-        await rewritten.close();
-      }
+      });
     });
 
     test('ANALYZE and VACUUM are owed as autovacuum would judge: a backlog of changed files, kept between runs', async () => {
-      const client = await backend.openClient('maintenance');
-      const project = await ProjectStore.open(client);
-      try {
-        await project.prepareForEmbedder({ id: 'test-model', dimensions: 3 }, false);
+      await withOwnProject('maintenance', async (project, client) => {
         await project.writeFiles(Array.from({ length: 500 }, (_, f) => file(`m${f}.txt`, [chunk(`file ${f}`, [1, f, 0])])));
         assert.equal(await project.maintenanceDue({ changedFiles: 500, replacedFiles: 0, bulkLoad: true }), 'analyze', 'a bulk load analyzes');
         // 500 files: ANALYZE past 50 + 50 changed files, VACUUM past 50 + 100 replaced ones.
@@ -182,16 +187,11 @@ for (const backend of testBackends()) {
         const reopened = await ProjectStore.open(client);
         assert.equal(await reopened.maintenanceDue({ changedFiles: 50, replacedFiles: 50, bulkLoad: false }), 'vacuum', '151 replaced, counted across runs and stores');
         assert.equal(await reopened.maintenanceDue({ changedFiles: 60, replacedFiles: 60, bulkLoad: false }), null, 'both counts start again after a VACUUM (ANALYZE)');
-      } finally {
-        await project.close();
-      }
+      });
     });
 
     test('chunks without a vector are counted from a partial index, on new projects and migrated ones', async () => {
-      const indexes = await backend.openClient('awaiting');
-      const project = await ProjectStore.open(indexes);
-      try {
-        await project.prepareForEmbedder({ id: 'test-model', dimensions: 3 }, false);
+      await withOwnProject('awaiting', async (project, indexes) => {
         const names = async () => (await indexes.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'chunks'")).map((row) => row.indexname);
         assert.ok((await names()).includes('chunks_awaiting_embedding'));
         await project.writeFiles([file('a.txt', [chunk('with a vector', [1, 0, 0]), { ...chunk('without one', [0, 1, 0]), embedding: null }])]);
@@ -201,9 +201,7 @@ for (const backend of testBackends()) {
         const migration = MIGRATIONS.find((entry) => entry.version === 6);
         await indexes.exec(migration?.sql ?? '');
         assert.ok((await names()).includes('chunks_awaiting_embedding'));
-      } finally {
-        await project.close();
-      }
+      });
     });
 
     test('document frequencies follow every write, rewrite and deletion', async () => {

@@ -665,16 +665,17 @@ export class ProjectStore {
    * projects). `from` picks one side (tests); 'memory' fails when they are not read.
    */
   async nearestChunks(query: string | ArrayLike<number>, limit: number, filters: ChunkFilters, { from = 'auto' }: { from?: 'auto' | 'memory' | 'sql' } = {}): Promise<RankedChunk[]> {
+    const literal = typeof query === 'string' ? query : toVectorLiteral(query);
     if (from !== 'sql' && this.memory) {
       await this.dropStaleCaches();
       const vectors = this.currentMemory()?.vectors;
       if (vectors) {
         const candidates = vectors.nearest(typeof query === 'string' ? parseVectorLiteral(query) : query, rerankedCandidates(limit), filters);
-        return this.exactDistances(query, candidates, limit);
+        return this.exactDistances(literal, candidates, limit);
       }
     }
     if (from === 'memory') throw new Error("this generation's vectors are not in memory");
-    const params: unknown[] = [typeof query === 'string' ? query : toVectorLiteral(query), limit];
+    const params: unknown[] = [literal, limit];
     const where = whereClause(filters, params);
     const probes = Math.trunc(await this.vectorProbes());
     // probes is the index's own (it grows with its lists): set for this query only.
@@ -692,11 +693,11 @@ export class ProjectStore {
   }
 
   /** The `limit` nearest of `candidates` by their stored vectors' exact cosine distance, nearest first, ties by id. */
-  private async exactDistances(query: string | ArrayLike<number>, candidates: RankedChunk[], limit: number): Promise<RankedChunk[]> {
+  private async exactDistances(queryLiteral: string, candidates: RankedChunk[], limit: number): Promise<RankedChunk[]> {
     if (candidates.length === 0) return [];
     const rows = await this.client.query<{ id: string; distance: number }>(
       'SELECT id, embedding <=> $1::vector AS distance FROM chunks WHERE id = ANY($2::bigint[])',
-      [typeof query === 'string' ? query : toVectorLiteral(query), candidates.map((hit) => hit.id)],
+      [queryLiteral, candidates.map((hit) => hit.id)],
     );
     const distances = new Map(rows.map((row) => [Number(row.id), Number(row.distance)]));
     return candidates

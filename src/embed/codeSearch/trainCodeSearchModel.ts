@@ -32,7 +32,7 @@ export interface TrainingOptions extends FeatureLayout {
   seed: number;
   /** Validation pairs ranked after every epoch (at most this many, the first ones). */
   validationLimit?: number;
-  /** Called after each epoch; `snapshot` copies the model as it is then (to keep every epoch's weights). */
+  /** Called after each epoch; `snapshot` gives the model as it is then (its table and projection are the live ones: quantise it before returning). */
   onEpoch?: (report: EpochReport, snapshot: () => FloatCodeSearchModel) => void;
 }
 
@@ -469,10 +469,10 @@ export function trainCodeSearchModel(
   function floatModel(): FloatCodeSearchModel {
     return {
       header: { id: options.id, dims, wordBuckets, identifierBuckets, headLineBoost },
-      table: Float32Array.from(table),
+      table,
       codeWeights: codeLogWeights.map(Math.exp),
       queryWeights: queryLogWeights.map(Math.exp),
-      queryProjection: Float32Array.from(projection),
+      queryProjection: projection,
     };
   }
   return { model: floatModel(), history };
